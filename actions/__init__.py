@@ -1,0 +1,1 @@
+"""Borgerguide's custom actions (rasa-sdk) and the content they read."""

@@ -1,0 +1,1 @@
+"""Borgerguide's web service (aiohttp): the chat page and its API."""

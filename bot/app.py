@@ -1,0 +1,134 @@
+"""The aiohttp application: `/health`, the chat page and the chat API.
+
+The chat API is the public entry point: it checks the input and forwards it to
+Rasa's REST channel. Typed text can never force an intent: a leading `/`
+(Rasa's intent shortcut) is removed from typed text; only button payloads,
+sent as `payload`, may start with `/`, and only for a known intent.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+from typing import Any, Dict, Optional
+
+import aiohttp
+from aiohttp import web
+
+from bot.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+STATIC = Path(__file__).resolve().parent / "static"
+SETTINGS = web.AppKey("settings", Settings)
+HTTP = web.AppKey("http", aiohttp.ClientSession)
+
+SENDER_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+KOMMUNE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,40}$")
+PAYLOAD = re.compile(r'^/[a-z_]{2,40}(\{[^{}]{0,200}\})?$')
+
+
+class BadInput(ValueError):
+    """Input the API refuses, with a Danish message for the citizen."""
+
+
+def json_error(status: int, message: str) -> web.Response:
+    return web.json_response({"error": message}, status=status)
+
+
+@web.middleware
+async def error_middleware(request: web.Request, handler):
+    """Maps errors to JSON; never echoes the request body."""
+    try:
+        return await handler(request)
+    except web.HTTPException:
+        raise
+    except BadInput as error:
+        return json_error(400, str(error))
+    except Exception:  # noqa: BLE001 - last line of defence
+        logger.exception("Unhandled error on %s %s", request.method, request.path)
+        return json_error(500, "Der skete en fejl hos os. Prøv igen om lidt.")
+
+
+def parse_chat_request(body: Any, max_chars: int) -> Dict[str, Any]:
+    """Checks a chat request and returns what to send to Rasa."""
+    if not isinstance(body, dict):
+        raise BadInput("Forespørgslen skal være et JSON-objekt.")
+    sender = body.get("sender")
+    if not isinstance(sender, str) or not SENDER_ID.match(sender):
+        raise BadInput("Feltet 'sender' mangler eller er ugyldigt (8-64 tegn: a-z, 0-9, - og _).")
+    payload = body.get("payload")
+    message = body.get("message")
+    if payload is not None:
+        if not isinstance(payload, str) or not PAYLOAD.match(payload):
+            raise BadInput("Ugyldigt valg.")
+        text = payload
+    else:
+        if not isinstance(message, str):
+            raise BadInput("Feltet 'message' mangler.")
+        text = message.replace("\x00", "").strip()
+        text = text.lstrip("/").strip()  # typed text never forces an intent
+        if not text:
+            raise BadInput("Skriv en besked først.")
+        if len(text) > max_chars:
+            raise BadInput(f"Beskeden er for lang. Skriv højst {max_chars} tegn.")
+    metadata: Dict[str, Any] = {}
+    kommune = body.get("kommune")
+    if isinstance(kommune, str) and KOMMUNE_ID.match(kommune):
+        metadata["kommune"] = kommune
+    return {"sender": sender, "message": text, "metadata": metadata}
+
+
+async def health(request: web.Request) -> web.Response:
+    settings = request.app[SETTINGS]
+    rasa_ok = False
+    try:
+        async with request.app[HTTP].get(f"{settings.rasa_url}/", timeout=aiohttp.ClientTimeout(total=3)) as response:
+            rasa_ok = response.status == 200
+    except (aiohttp.ClientError, TimeoutError):
+        rasa_ok = False
+    return web.json_response({"status": "ok", "rasa": "ok" if rasa_ok else "unreachable"})
+
+
+async def chat(request: web.Request) -> web.Response:
+    settings = request.app[SETTINGS]
+    try:
+        body = await request.json()
+    except ValueError:
+        raise BadInput("Forespørgslen er ikke gyldig JSON.")
+    forward = parse_chat_request(body, settings.max_message_chars)
+    try:
+        async with request.app[HTTP].post(
+            f"{settings.rasa_url}/webhooks/rest/webhook",
+            json=forward,
+            timeout=aiohttp.ClientTimeout(total=settings.rasa_timeout),
+        ) as response:
+            if response.status != 200:
+                logger.error("Rasa answered %s", response.status)
+                return json_error(502, "Chatten er ikke tilgængelig lige nu. Prøv igen om lidt.")
+            messages = await response.json()
+    except (aiohttp.ClientError, TimeoutError):
+        logger.error("Rasa is unreachable at %s", settings.rasa_url)
+        return json_error(503, "Chatten er ikke tilgængelig lige nu. Prøv igen om lidt.")
+    return web.json_response({"messages": messages})
+
+
+async def index(request: web.Request) -> web.FileResponse:
+    return web.FileResponse(STATIC / "chat.html")
+
+
+async def http_session(app: web.Application):
+    app[HTTP] = aiohttp.ClientSession()
+    yield
+    await app[HTTP].close()
+
+
+def create_app(settings: Optional[Settings] = None) -> web.Application:
+    app = web.Application(middlewares=[error_middleware], client_max_size=64 * 1024)
+    app[SETTINGS] = settings or Settings.from_env()
+    app.cleanup_ctx.append(http_session)
+    app.router.add_get("/health", health)
+    app.router.add_get("/", index)
+    app.router.add_post("/api/chat", chat)
+    app.router.add_static("/static/", STATIC)
+    return app

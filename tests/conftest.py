@@ -1,0 +1,87 @@
+"""Shared fixtures: the trained model and the real processes on free ports."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from stack import MODEL, Stack, free_port, write_endpoints  # noqa: E402
+
+TOKEN = "test-token-not-secret"
+SPEC = ROOT.parent / "shared" / "spec" / "intents.yml"
+
+
+@pytest.fixture(scope="session")
+def model_path() -> Path:
+    """The trained model; trains it first when it is missing or stale."""
+    result = subprocess.run([sys.executable, str(ROOT / "scripts" / "train_if_needed.py")])
+    assert result.returncode == 0, "training failed"
+    assert MODEL.exists()
+    return MODEL
+
+
+def make_stack(tmp: Path, **kwargs: Any) -> Stack:
+    action_port = free_port()
+    return Stack(
+        action_port=action_port,
+        rasa_port=free_port(),
+        web_port=free_port(),
+        token=TOKEN,
+        endpoints=write_endpoints(tmp / "endpoints.yml", action_port, tmp / "tracker.db"),
+        log_dir=tmp,
+        **kwargs,
+    )
+
+
+@pytest.fixture(scope="session")
+def stack(model_path: Path, tmp_path_factory: pytest.TempPathFactory):
+    """A real action server and Rasa server (SQLite tracker store)."""
+    tmp = tmp_path_factory.mktemp("stack")
+    running = make_stack(tmp)
+    try:
+        running.start_actions()
+        running.start_rasa(model_path)
+        yield running
+    except Exception:
+        for log in tmp.glob("*.log"):
+            print(f"--- {log.name}\n{log.read_text(errors='replace')[-3000:]}")
+        raise
+    finally:
+        running.stop()
+
+
+def post_json(url: str, body: Dict[str, Any], timeout: float = 30) -> Any:
+    request = urllib.request.Request(
+        url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        return json.loads(response.read())
+
+
+def get_json(url: str, timeout: float = 30) -> Any:
+    with urllib.request.urlopen(url, timeout=timeout) as response:
+        return json.loads(response.read())
+
+
+def send(stack: Stack, sender: str, text: str, metadata: Optional[Dict[str, Any]] = None) -> List[Dict[str, Any]]:
+    """A citizen message through Rasa's REST channel; returns the bot's messages."""
+    body: Dict[str, Any] = {"sender": sender, "message": text}
+    if metadata:
+        body["metadata"] = metadata
+    return post_json(f"{stack.rasa_url}/webhooks/rest/webhook", body)
+
+
+def parse(stack: Stack, text: str) -> Dict[str, Any]:
+    return post_json(f"{stack.rasa_url}/model/parse?token={TOKEN}", {"text": text})
+
+
+def customs(messages: List[Dict[str, Any]], kind: str) -> List[Dict[str, Any]]:
+    return [m["custom"] for m in messages if isinstance(m.get("custom"), dict) and m["custom"].get("type") == kind]
