@@ -12,7 +12,7 @@ Use in config.yml:
 
     - name: nlu_components.danish_spacy.DanishSpacyNLP
       model: da_core_news_sm
-    - name: nlu_components.danish_spacy.DanishSpacyTokenizer
+    - name: SpacyTokenizer
 """
 from __future__ import annotations
 
@@ -24,7 +24,6 @@ from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.nlu.tokenizers.spacy_tokenizer import SpacyTokenizer
 from rasa.nlu.utils.spacy_utils import SpacyModel, SpacyNLP
 
 logger = logging.getLogger(__name__)
@@ -121,12 +120,3 @@ class DanishSpacyNLP(SpacyNLP):
                 return json.loads((directory / RECORD_FILE).read_text("utf-8"))
         except (ValueError, OSError):
             return None
-
-
-@DefaultV1Recipe.register(
-    DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER,
-    is_trainable=False,
-    model_from="DanishSpacyNLP",
-)
-class DanishSpacyTokenizer(SpacyTokenizer):
-    """`SpacyTokenizer` that takes its model from `DanishSpacyNLP`."""

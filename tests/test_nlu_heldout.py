@@ -1,0 +1,66 @@
+"""NLU evaluation on the held-out Danish set (tests/nlu/heldout.yml), through
+the real server's `/model/parse`, as outside evaluation does. The set was
+written separately from the training data and is never trained on.
+
+The floors come from the measurement in benchmarks/README.md, set a little
+below it so that noise does not fail CI but a real regression does.
+"""
+from __future__ import annotations
+
+import collections
+import json
+from pathlib import Path
+
+import yaml
+
+from conftest import ROOT, parse
+
+ACCURACY_FLOOR = 0.85
+OUT_OF_SCOPE_FLOOR = 0.70
+NOT_UNDERSTOOD = {"out_of_scope", "nlu_fallback"}
+
+
+def heldout_examples():
+    data = yaml.safe_load((ROOT / "tests" / "nlu" / "heldout.yml").read_text(encoding="utf-8"))
+    for block in data["nlu"]:
+        for line in block["examples"].splitlines():
+            text = line.strip()[2:].strip()
+            if text:
+                yield block["intent"], text
+
+
+def test_heldout_is_not_in_the_training_data():
+    training = set()
+    for path in (ROOT / "data" / "nlu").glob("*.yml"):
+        for block in yaml.safe_load(path.read_text(encoding="utf-8"))["nlu"]:
+            for line in (block.get("examples") or "").splitlines():
+                training.add(line.strip()[2:].strip().lower())
+    overlap = [text for _, text in heldout_examples() if text.lower() in training]
+    assert overlap == []
+
+
+def test_heldout_accuracy_and_out_of_scope_recognition(stack):
+    results = []
+    for intent, text in heldout_examples():
+        predicted = parse(stack, text)["intent"]["name"]
+        results.append((intent, text, predicted))
+    in_scope = [(i, p) for i, _, p in results if i != "out_of_scope"]
+    correct = sum(1 for i, p in in_scope if i == p)
+    accuracy = correct / len(in_scope)
+    oos = [p for i, _, p in results if i == "out_of_scope"]
+    oos_rate = sum(1 for p in oos if p in NOT_UNDERSTOOD) / len(oos)
+    overall = sum(1 for i, _, p in results if i == p or (i == "out_of_scope" and p in NOT_UNDERSTOOD)) / len(results)
+    errors = collections.Counter((i, p) for i, _, p in results if i != p and not (i == "out_of_scope" and p in NOT_UNDERSTOOD))
+    report = {
+        "in_scope_accuracy": round(accuracy, 4),
+        "out_of_scope_recognised": round(oos_rate, 4),
+        "overall": round(overall, 4),
+        "examples": len(results),
+        "top_confusions": [f"{i} -> {p}: {n}" for (i, p), n in errors.most_common(15)],
+    }
+    out = ROOT / "test-artifacts"
+    out.mkdir(exist_ok=True)
+    (out / "nlu_heldout.json").write_text(json.dumps(report, indent=2, ensure_ascii=False))
+    print(json.dumps(report, indent=2, ensure_ascii=False))
+    assert accuracy >= ACCURACY_FLOOR, report
+    assert oos_rate >= OUT_OF_SCOPE_FLOOR, report

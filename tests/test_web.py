@@ -1,0 +1,101 @@
+"""The web service (bot/): built from test settings, driven with aiohttp's
+test client, talking to the real Rasa server."""
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from bot.app import create_app, parse_chat_request
+from bot.settings import DEV_TOKEN, Settings
+from conftest import TOKEN, get_json
+from stack import free_port
+
+
+def citizen() -> str:
+    return f"web-{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture
+async def client(aiohttp_client, stack):
+    return await aiohttp_client(create_app(Settings(rasa_url=stack.rasa_url, rasa_token=TOKEN)))
+
+
+async def test_health_reports_rasa(client):
+    response = await client.get("/health")
+    assert response.status == 200
+    assert await response.json() == {"status": "ok", "rasa": "ok"}
+
+
+async def test_chat_page_is_served(client):
+    response = await client.get("/")
+    assert response.status == 200
+    assert "Borgerguide" in await response.text()
+
+
+async def test_chat_returns_the_solution_card(client):
+    response = await client.post("/api/chat", json={"sender": citizen(), "message": "jeg har mistet mit gule sundhedskort"})
+    assert response.status == 200
+    messages = (await response.json())["messages"]
+    assert [m["custom"]["solution_id"] for m in messages if "custom" in m] == ["sundhedskort"]
+
+
+async def test_a_button_payload_is_passed_on(client):
+    response = await client.post("/api/chat", json={"sender": citizen(), "payload": "/mitid"})
+    messages = (await response.json())["messages"]
+    assert [m["custom"]["solution_id"] for m in messages if "custom" in m] == ["mitid"]
+
+
+async def test_typed_text_cannot_force_an_intent(client, stack):
+    sender = citizen()
+    response = await client.post("/api/chat", json={"sender": sender, "message": '/passport{"relation": "mor"}'})
+    assert response.status == 200
+    tracker = get_json(f"{stack.rasa_url}/conversations/{sender}/tracker?token={TOKEN}")
+    user = [e for e in tracker["events"] if e["event"] == "user"][-1]
+    assert not user["text"].startswith("/")
+    assert user["parse_data"]["intent"]["confidence"] < 1.0, "a forced intent has confidence 1.0"
+
+
+@pytest.mark.parametrize(
+    "body, status",
+    [
+        ("not json", 400),
+        ({"message": "hej"}, 400),
+        ({"sender": "x", "message": "hej"}, 400),
+        ({"sender": "web-abcdefgh", "message": "   "}, 400),
+        ({"sender": "web-abcdefgh", "message": "/"}, 400),
+        ({"sender": "web-abcdefgh", "message": 42}, 400),
+        ({"sender": "web-abcdefgh", "message": "x" * 2001}, 400),
+        ({"sender": "web-abcdefgh", "payload": "<img src=x onerror=alert(1)>"}, 400),
+        ({"sender": "web-abcdefgh", "payload": "/mitid{\"a\": {\"b\": 1}}"}, 400),
+    ],
+)
+async def test_bad_input_gets_a_clear_danish_message(client, body, status):
+    if isinstance(body, str):
+        response = await client.post("/api/chat", data=body, headers={"Content-Type": "application/json"})
+    else:
+        response = await client.post("/api/chat", json=body)
+    assert response.status == status
+    error = (await response.json())["error"]
+    assert error and "Traceback" not in error
+
+
+async def test_rasa_down_gives_a_clear_message(aiohttp_client):
+    app = create_app(Settings(rasa_url=f"http://127.0.0.1:{free_port()}"))
+    client = await aiohttp_client(app)
+    response = await client.post("/api/chat", json={"sender": citizen(), "message": "hej"})
+    assert response.status == 503
+    assert "ikke tilgængelig" in (await response.json())["error"]
+    health = await (await client.get("/health")).json()
+    assert health["rasa"] == "unreachable"
+
+
+def test_parse_keeps_the_kommune_only_when_well_formed():
+    assert parse_chat_request({"sender": "web-abcdefgh", "message": "hej", "kommune": "aarhus"}, 100)["metadata"] == {"kommune": "aarhus"}
+    assert parse_chat_request({"sender": "web-abcdefgh", "message": "hej", "kommune": "../x"}, 100)["metadata"] == {}
+
+
+def test_settings_refuse_the_dev_token_in_production():
+    with pytest.raises(ValueError):
+        Settings.from_env({"BORGERGUIDE_ENV": "production", "RASA_TOKEN": DEV_TOKEN})
+    assert Settings.from_env({"BORGERGUIDE_ENV": "production", "RASA_TOKEN": "s3cret"}).rasa_token == "s3cret"
