@@ -31,6 +31,7 @@ train: setup
 
 validate-content: setup
 	@$(PY) -m actions.catalogue
+	@$(PY) -m actions.kommuner
 
 validate: setup
 	@$(PY) scripts/validate_data.py

@@ -18,6 +18,7 @@ from actions.content import REPO_ROOT, content_dir, read_yaml
 
 REQUIRED_FIELDS = ("id", "intent", "title", "url", "login", "intro", "steps", "help")
 HELP_KEYS = ("fuldmagt", "borgerservice")
+FAQ_KEYS = ("cost", "duration", "deadline", "prepare")
 
 
 @dataclass(frozen=True)
@@ -32,19 +33,39 @@ class Solution:
     help: Mapping[str, bool]
     facts: Tuple[str, ...] = ()
     url_verified: bool = False
+    faq: Mapping[str, str] = field(default_factory=dict)
+    variants: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    troubleshooting: Tuple[str, ...] = ()
 
-    def card(self, overrides: Optional[Mapping[str, Any]] = None) -> Dict[str, Any]:
+    def intro_for(self, variant: Optional[str] = None, overrides: Optional[Mapping[str, Any]] = None) -> str:
+        overrides = overrides or {}
+        if variant in self.variants:
+            return self.variants[variant].get("intro", self.intro)
+        return overrides.get("intro", self.intro)
+
+    def steps_for(self, variant: Optional[str] = None, overrides: Optional[Mapping[str, Any]] = None) -> List[str]:
+        overrides = overrides or {}
+        if variant in self.variants:
+            return list(self.variants[variant]["steps"])
+        return list(overrides.get("steps", self.steps))
+
+    def card(
+        self, overrides: Optional[Mapping[str, Any]] = None, variant: Optional[str] = None
+    ) -> Dict[str, Any]:
         """The `solution` custom payload, with a kommune's overrides applied."""
         overrides = overrides or {}
-        return {
+        card = {
             "type": "solution",
             "solution_id": self.id,
             "title": self.title,
             "url": overrides.get("url", self.url),
             "login": self.login,
-            "steps": list(overrides.get("steps", self.steps)),
+            "steps": self.steps_for(variant, overrides),
             "help": {**self.help, **overrides.get("help", {})},
         }
+        if variant in self.variants:
+            card["variant"] = variant
+        return card
 
 
 @dataclass
@@ -76,6 +97,9 @@ def parse_catalogue(data: Mapping[str, Any]) -> Catalogue:
             help=dict(entry["help"]),
             facts=tuple(entry.get("facts") or ()),
             url_verified=bool(entry.get("url_verified", False)),
+            faq=dict(entry.get("faq") or {}),
+            variants={k: dict(v) for k, v in (entry.get("variants") or {}).items()},
+            troubleshooting=tuple(entry.get("troubleshooting") or ()),
         )
     return Catalogue(solutions)
 
@@ -142,6 +166,7 @@ def validate_catalogue(
                     errors.append(f"{name}: help.{key} must be true or false")
         elif help_ is not None:
             errors.append(f"{name}: help must be a mapping")
+        errors += _validate_extras(name, entry)
     by_id = {e.get("id"): e for e in data["solutions"] if isinstance(e, Mapping)}
     for intent, ids in (required or {}).items():
         for solution_id in ids:
@@ -156,6 +181,36 @@ def validate_catalogue(
         expected = {i for ids in required.values() for i in ids}
         for extra in sorted(set(by_id) - expected):
             errors.append(f"{extra}: not a solution id of the spec")
+    return errors
+
+
+def _texts(value: Any) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(s, str) and s.strip() for s in value)
+
+
+def _validate_extras(name: str, entry: Mapping[str, Any]) -> List[str]:
+    """faq, variants and troubleshooting, where present."""
+    errors = []
+    faq = entry.get("faq")
+    if faq is not None:
+        if not isinstance(faq, Mapping):
+            errors.append(f"{name}: faq must be a mapping")
+        else:
+            for key, answer in faq.items():
+                if key not in FAQ_KEYS:
+                    errors.append(f"{name}: faq.{key} is not one of {', '.join(FAQ_KEYS)}")
+                if not isinstance(answer, str) or not answer.strip():
+                    errors.append(f"{name}: faq.{key} must be a non-empty text")
+    variants = entry.get("variants")
+    if variants is not None:
+        if not isinstance(variants, Mapping):
+            errors.append(f"{name}: variants must be a mapping")
+        else:
+            for key, variant in variants.items():
+                if not isinstance(variant, Mapping) or not _texts(variant.get("steps")):
+                    errors.append(f"{name}: variants.{key} needs non-empty steps")
+    if entry.get("troubleshooting") is not None and not _texts(entry.get("troubleshooting")):
+        errors.append(f"{name}: troubleshooting must be a list of non-empty texts")
     return errors
 
 

@@ -6,13 +6,18 @@ its metadata (`metadata.kommune`, the widget's `data-kommune`).
 """
 from __future__ import annotations
 
+import argparse
 import re
+import sys
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Dict, Mapping, Optional
+from typing import Any, Dict, List, Mapping, Optional
 
+from actions.catalogue import is_https_url, load_catalogue
 from actions.content import content_dir, read_yaml
+from actions.opening_hours import DANISH_TIME, WEEKDAYS, describe, parse_hours
 
 DEFAULT_ID = "default"
 KOMMUNE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,40}$")
@@ -28,9 +33,11 @@ class Kommune:
     def solution_overrides(self, solution_id: str) -> Mapping[str, Any]:
         return self.solutions.get(solution_id, {})
 
-    def contact_text(self) -> str:
-        """One short Danish paragraph on how to reach Borgerservice."""
+    def contact_text(self, now: Optional[datetime] = None) -> str:
+        """One short Danish paragraph on how to reach Borgerservice, with
+        whether it is open right now (Danish time)."""
         bs = self.borgerservice
+        now = now or datetime.now(DANISH_TIME)
         parts = []
         if bs.get("phone"):
             parts.append(f"Ring til Borgerservice i {self.name} på {bs['phone']}.")
@@ -38,7 +45,10 @@ class Kommune:
             parts.append("Du finder din kommunes Borgerservice på borger.dk.")
         if bs.get("address"):
             parts.append(f"Adressen er {bs['address']}.")
-        if bs.get("opening_hours_text"):
+        opening = describe(bs, now)
+        if opening:
+            parts.append(opening)
+        elif bs.get("opening_hours_text"):
             parts.append(bs["opening_hours_text"])
         if bs.get("booking_url"):
             parts.append(f"Bestil tid her: {bs['booking_url']}")
@@ -81,3 +91,100 @@ def load_kommune(kommune_id: Optional[str]) -> Kommune:
     path = kommune_path(candidate)
     default_mtime = kommune_path(DEFAULT_ID).stat().st_mtime
     return _load(candidate, path.stat().st_mtime, default_mtime)
+
+
+PHONE = re.compile(r"^\+?[0-9 ]{8,16}$")
+URL_KEYS = ("booking_url", "contact_url")
+
+
+def validate_kommune(kommune_id: str, data: Any, solution_ids: Optional[set] = None) -> List[str]:
+    """Problems in one kommune file (empty list when valid)."""
+    errors: List[str] = []
+    if not isinstance(data, Mapping):
+        return ["the file must be a mapping"]
+    if data.get("id") != kommune_id:
+        errors.append(f"id must be {kommune_id!r} (the file name)")
+    if not isinstance(data.get("name"), str) or not data["name"].strip():
+        errors.append("name is missing")
+    bs = data.get("borgerservice")
+    if not isinstance(bs, Mapping):
+        return errors + ["borgerservice is missing"]
+    if bs.get("phone") is not None and not PHONE.match(str(bs["phone"])):
+        errors.append(f"borgerservice.phone {bs['phone']!r} is not a phone number")
+    for key in URL_KEYS:
+        if bs.get(key) is not None and not is_https_url(bs[key]):
+            errors.append(f"borgerservice.{key} is not a well-formed https URL")
+    for key in ("opening_hours", "phone_hours"):
+        hours = bs.get(key)
+        if hours is None:
+            continue
+        if not isinstance(hours, Mapping):
+            errors.append(f"borgerservice.{key} must map weekdays to hours")
+            continue
+        for day, value in hours.items():
+            if day not in WEEKDAYS:
+                errors.append(f"borgerservice.{key}.{day} is not a weekday ({', '.join(WEEKDAYS)})")
+            try:
+                parse_hours(value)
+            except ValueError as error:
+                errors.append(f"borgerservice.{key}.{day}: {error}")
+        if key == "opening_hours" and set(hours) != set(WEEKDAYS):
+            errors.append("borgerservice.opening_hours must name all seven weekdays")
+    for day, value in (bs.get("special_days") or {}).items():
+        try:
+            date.fromisoformat(str(day))
+            parse_hours(value)
+        except ValueError as error:
+            errors.append(f"borgerservice.special_days.{day}: {error}")
+    for solution_id, override in (data.get("solutions") or {}).items():
+        if solution_ids is not None and solution_id not in solution_ids:
+            errors.append(f"solutions.{solution_id} is not in the catalogue")
+        if not isinstance(override, Mapping):
+            errors.append(f"solutions.{solution_id} must be a mapping")
+            continue
+        if "url" in override and not is_https_url(override["url"]):
+            errors.append(f"solutions.{solution_id}.url is not a well-formed https URL")
+        steps = override.get("steps")
+        if steps is not None and (not isinstance(steps, list) or not all(isinstance(x, str) and x.strip() for x in steps)):
+            errors.append(f"solutions.{solution_id}.steps must be non-empty texts")
+    return errors
+
+
+def validate_all(directory: Optional[Path] = None) -> Dict[str, List[str]]:
+    """kommune id -> problems, for every file in content/kommuner/."""
+    directory = directory or content_dir() / "kommuner"
+    solution_ids = set(load_catalogue().solutions)
+    results = {}
+    for path in sorted(directory.glob("*.yml")):
+        try:
+            data = read_yaml(path)
+        except ValueError as error:
+            results[path.stem] = [str(error)]
+            continue
+        if not KOMMUNE_ID.match(path.stem):
+            results[path.stem] = ["file name must be a lower-case id (a-z, 0-9, -)"]
+            continue
+        results[path.stem] = validate_kommune(path.stem, data, solution_ids)
+    if DEFAULT_ID not in results:
+        results[DEFAULT_ID] = ["default.yml (the national default) is missing"]
+    return results
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description="Check the kommune content files.")
+    parser.add_argument("directory", nargs="?", type=Path, default=None)
+    args = parser.parse_args(argv)
+    results = validate_all(args.directory)
+    failed = False
+    for kommune_id, errors in results.items():
+        for error in errors:
+            failed = True
+            print(f"FEJL: {kommune_id}: {error}", file=sys.stderr)
+    if failed:
+        return 1
+    print(f"OK: {len(results)} kommune files ({', '.join(results)})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

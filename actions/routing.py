@@ -42,6 +42,42 @@ EXEMPTION_CUES = re.compile(
     r"fritag|fritaget|papir|brev(e|ene)? (med|i|paa) posten|slippe for|"
     r"afmeld|vil ikke have digital|kan ikke bruge digital"
 )
+MISSING_LETTER_CUES = re.compile(
+    r"mangler|kan ikke finde|forsvund|ikke faaet|ikke modtaget|hvor er (mit|brevet)|kommet et brev"
+)
+EMPLOYMENT_CUES = [
+    ("selvstændig", re.compile(r"selvst(ae|e)ndig|eget firma|egen virksomhed|cvr|freelance")),
+    ("ledig", re.compile(r"ledig|arbejdsl(oe|o)s|a-?kass|jobcenter|kontanthjaelp|uden arbejde|paa dagpenge|unemployed")),
+    ("lønmodtager", re.compile(r"\bansat|arbejdsgiver|min chef|mit job|mit arbejde|loenmodtager|fastansat|timeloen")),
+]
+DAYCARE_NEED_CUES = [
+    ("opsig", re.compile(r"opsig|udmeld|sige (pladsen )?op|stoppe i|stopper i|afmeld")),
+    ("skift", re.compile(r"skift|anden (vuggestue|boernehave|dagpleje|institution)|flytte (ham|hende|barnet|min \w+) til")),
+    ("ny", re.compile(r"skrive? \w* ?op|opskriv|skrives op|ny plads|en plads|venteliste|pasningsgaranti|plads til|optag|indskriv")),
+]
+UNDER_3_CUES = re.compile(r"vuggestue|dagpleje|dagplejer|baby|spaed|\bmdr\b|maaned")
+OVER_3_CUES = re.compile(r"boernehave|bornehave|bhv")
+MITID_NEED_CUES = [
+    ("spaerret", re.compile(r"spaer|blokeret|laast|last ude|mistet|stjaalet|stjalet|tabt|virker ikke laengere|udloebet")),
+    ("ny_telefon", re.compile(r"ny (telefon|mobil|iphone|smartphone)|nye (telefon|mobil)|skift\w* (telefon|mobil)|anden telefon")),
+    ("ingen_smartphone", re.compile(r"(ingen|ikke( en)?|uden) smart ?phone|gammel (telefon|mobil)|kodevis|kode vis|kodeopl|kodelaeser|kode laeser|chip")),
+    ("ny", re.compile(r"(faa|have|oprette|bestille|lave|nyt) mitid|har ikke (noget )?mitid|ingen mitid|uden mitid|hvordan faar|oprette|aktivere")),
+]
+POA_VARIANT_CUES = [
+    ("tilbagekald", re.compile(r"tilbagekald|traek\w* .{0,25}tilbage|fjerne|slette|annuller|stoppe (en |min )?fuldmagt")),
+    ("digital_post", re.compile(r"digital post|posten|breve|mit\.?dk|e-?boks")),
+    ("papir", re.compile(r"papir|har ikke mitid|ingen mitid|uden mitid|ikke har mitid|kan ikke bruge mitid")),
+]
+FAQ_CUES = [
+    ("cost", re.compile(r"koste|pris|gebyr|gratis|betale|hvad skal jeg give|penge")),
+    ("deadline", re.compile(r"frist|senest|for sent|hvor tidligt|hvornaar skal jeg|hvornaar skal man|deadline")),
+    ("duration", re.compile(r"hvor lang tid|hvor laenge|varer det|tager det|hvornaar kommer|hvornaar faar jeg|ventetid")),
+    ("prepare", re.compile(r"have klar|skal jeg bruge|medbringe|tage med|hvilke papirer|dokumenter|hvad kraever")),
+]
+HELPING_OTHERS_CUES = re.compile(
+    r"for min (mor|far|mand|kone|nabo|soen|datter|mormor|farmor|morfar|farfar|bedste\w*)|paa vegne af|"
+    r"paa hans vegne|paa hendes vegne|hjaelpe min|hjaelper min|for mine foraeldre"
+)
 READING_CUES = re.compile(
     r"\b(laes\w*|las|finde|finder|mangler|brev\w*|mit\.?dk|e-?boks|app\w*|indbakke|"
     r"besked\w*|notifikation\w*|post fra)\b"
@@ -50,9 +86,10 @@ READING_CUES = re.compile(
 
 @dataclass(frozen=True)
 class Route:
-    """Either a solution to show, or a response that asks a question."""
+    """Either a solution (and its variant) to show, or a question to ask."""
 
     solution_id: Optional[str] = None
+    variant: Optional[str] = None
     ask: Optional[str] = None
 
 
@@ -70,6 +107,23 @@ def first_value(entities: Iterable[Mapping[str, Any]], name: str) -> Optional[st
     return None
 
 
+def first_cue(text: str, cues) -> Optional[str]:
+    folded = fold(text)
+    for value, pattern in cues:
+        if pattern.search(folded):
+            return value
+    return None
+
+
+def faq_topic(text: str) -> Optional[str]:
+    """cost / deadline / duration / prepare, when the message asks that."""
+    return first_cue(text, FAQ_CUES)
+
+
+def helping_someone_else(text: str) -> bool:
+    return bool(HELPING_OTHERS_CUES.search(fold(text)))
+
+
 def _marker_before(text: str, entity: Mapping[str, Any]) -> Optional[str]:
     start = entity.get("start")
     if not isinstance(start, int):
@@ -84,7 +138,9 @@ def _marker_before(text: str, entity: Mapping[str, Any]) -> Optional[str]:
     return None
 
 
-def move_solution(text: str, entities: List[Mapping[str, Any]]) -> Optional[str]:
+def move_solution(
+    text: str, entities: List[Mapping[str, Any]], context: Optional[Mapping[str, Any]] = None
+) -> Optional[str]:
     """flytning / udrejse / indrejse from what the citizen said, or None."""
     direction = first_value(entities, "flytte_retning")
     if direction == "udrejse":
@@ -109,31 +165,115 @@ def move_solution(text: str, entities: List[Mapping[str, Any]]) -> Optional[str]
         return "udrejse"
     if first_value(entities, "kommune"):
         return "flytning"
-    return None
+    return {"udrejse": "udrejse", "indrejse": "indrejse", "indenlands": "flytning"}.get(
+        (context or {}).get("flytte_retning")
+    )
 
 
-def digital_post_solution(text: str, entities: List[Mapping[str, Any]]) -> Optional[str]:
-    need = first_value(entities, "post_behov")
-    if need == "fritagelse":
-        return "fritagelse_digital_post"
-    if need in ("laese", "mangler"):
-        return "digital_post"
+def digital_post_route(text: str, entities: List[Mapping[str, Any]], context: Mapping[str, Any]) -> Route:
+    need = first_value(entities, "post_behov") or (
+        None if EXEMPTION_CUES.search(fold(text)) or MISSING_LETTER_CUES.search(fold(text))
+        else context.get("post_behov")
+    )
     folded = fold(text)
-    if EXEMPTION_CUES.search(folded):
-        return "fritagelse_digital_post"
-    if READING_CUES.search(folded):
-        return "digital_post"
-    return None
+    if need == "fritagelse" or (need is None and EXEMPTION_CUES.search(folded)):
+        return Route(solution_id="fritagelse_digital_post")
+    if need == "mangler" or (need is None and MISSING_LETTER_CUES.search(folded)):
+        return Route(solution_id="digital_post", variant="mangler")
+    if need == "laese" or READING_CUES.search(folded):
+        return Route(solution_id="digital_post")
+    return Route(ask="utter_ask_post_need")
 
 
-def route(intent: str, text: str, entities: List[Dict[str, Any]]) -> Route:
-    """The route for a service intent (see SERVICE_INTENTS)."""
+def sickness_route(text: str, entities: List[Mapping[str, Any]], context: Mapping[str, Any]) -> Route:
+    employment = (first_value(entities, "beskaeftigelse") or first_cue(text, EMPLOYMENT_CUES)
+                  or context.get("beskaeftigelse"))
+    if employment in ("lønmodtager", "ledig", "selvstændig"):
+        return Route(solution_id="sygedagpenge", variant=employment)
+    return Route(ask="utter_ask_employment")
+
+
+def child_months(age: Optional[str]) -> Optional[float]:
+    """Months from what the citizen wrote: '2 år', '8 mdr', 'halvandet år', '3'."""
+    if not age:
+        return None
+    folded = fold(age)
+    if "halvandet" in folded:
+        return 18
+    if folded.strip() == "under 3":
+        return 12
+    if folded.strip() in ("3-6", "over 3"):
+        return 48
+    number = re.search(r"(\d+(?:[.,]\d+)?)", folded)
+    if not number:
+        return None
+    value = float(number.group(1).replace(",", "."))
+    if re.search(r"md|maaned|mnd|uge", folded):
+        return value / 4.3 if "uge" in folded else value
+    return value * 12
+
+
+def daycare_route(text: str, entities: List[Mapping[str, Any]], context: Mapping[str, Any]) -> Route:
+    folded = fold(text)
+    need = (first_value(entities, "dagtilbud_behov") or first_cue(text, DAYCARE_NEED_CUES)
+            or context.get("dagtilbud_behov"))
+    months = child_months(first_value(entities, "barn_alder") or context.get("barn_alder"))
+    if need is None and (UNDER_3_CUES.search(folded) or OVER_3_CUES.search(folded) or months is not None):
+        need = "ny"
+    if need in ("skift", "opsig"):
+        return Route(solution_id="opskrivning_dagtilbud", variant=need)
+    if need != "ny":
+        return Route(ask="utter_ask_daycare_need")
+    if months is None:
+        if UNDER_3_CUES.search(folded):
+            months = 12
+        elif OVER_3_CUES.search(folded):
+            months = 40
+    if months is None:
+        return Route(ask="utter_ask_child_age")
+    return Route(solution_id="opskrivning_dagtilbud", variant="ny_under_3" if months < 34 else "ny_3_til_6")
+
+
+def mitid_route(text: str, entities: List[Mapping[str, Any]], context: Mapping[str, Any]) -> Route:
+    need = (first_value(entities, "mitid_behov") or first_cue(text, MITID_NEED_CUES)
+            or context.get("mitid_behov"))
+    if need in ("ny", "spaerret", "ny_telefon", "ingen_smartphone"):
+        return Route(solution_id="mitid", variant=need)
+    return Route(ask="utter_ask_mitid_need")
+
+
+def power_of_attorney_route(text: str, entities: List[Mapping[str, Any]], context: Mapping[str, Any]) -> Route:
+    return Route(solution_id="fuldmagt", variant=first_cue(text, POA_VARIANT_CUES))
+
+
+ROUTES = {
+    "digital_post": digital_post_route,
+    "sickness_benefit": sickness_route,
+    "daycare_enrolment": daycare_route,
+    "mitid": mitid_route,
+    "power_of_attorney": power_of_attorney_route,
+}
+
+
+# Slots that answer the questions; passed as `context` while a question is open.
+ANSWER_SLOTS = ("flytte_retning", "post_behov", "beskaeftigelse", "dagtilbud_behov", "barn_alder", "mitid_behov")
+
+
+def route(
+    intent: str, text: str, entities: List[Dict[str, Any]], context: Optional[Mapping[str, Any]] = None
+) -> Route:
+    """The route for a service intent (see SERVICE_INTENTS).
+
+    `context` holds earlier answers (ANSWER_SLOTS) while a question about this
+    intent is open; what the latest message says wins over them.
+    """
+    text = text or ""
+    context = context or {}
+    if intent == "report_move":
+        solution = move_solution(text, entities, context)
+        return Route(solution_id=solution) if solution else Route(ask="utter_ask_move_direction")
+    if intent in ROUTES:
+        return ROUTES[intent](text, entities, context)
     if intent in SINGLE_SOLUTION:
         return Route(solution_id=SINGLE_SOLUTION[intent])
-    if intent == "report_move":
-        solution = move_solution(text or "", entities)
-        return Route(solution_id=solution) if solution else Route(ask="utter_ask_move_direction")
-    if intent == "digital_post":
-        solution = digital_post_solution(text or "", entities)
-        return Route(solution_id=solution) if solution else Route(ask="utter_ask_post_need")
     raise ValueError(f"not a service intent: {intent}")

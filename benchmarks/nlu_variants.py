@@ -26,6 +26,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
+# No training cache: every variant is trained from scratch, so times are real.
+os.environ["RASA_MAX_CACHE_SIZE"] = "0"
 
 import yaml  # noqa: E402
 

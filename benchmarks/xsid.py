@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
+os.environ["RASA_MAX_CACHE_SIZE"] = "0"  # no training cache: real training times
 
 import yaml  # noqa: E402
 

@@ -19,6 +19,16 @@ TOKEN = "test-token-not-secret"
 SPEC = ROOT.parent / "shared" / "spec" / "intents.yml"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def own_database(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The tests (and the processes they start) use their own database."""
+    import os
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'borgerguide.db'}"
+    os.environ["BORGERGUIDE_DB"] = url
+    return url
+
+
 @pytest.fixture(scope="session")
 def model_path() -> Path:
     """The trained model; trains it first when it is missing or stale."""

@@ -11,11 +11,16 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.actions import (
+    AFTER_CARD_BUTTONS,
     ActionContactBorgerservice,
     ActionFallback,
+    ActionGoBack,
+    ActionNextStep,
+    ActionOutOfScope,
     ActionRequestHuman,
     ActionRouteService,
     ActionSolutionNotWorking,
+    ActionYesNo,
 )
 from actions.catalogue import load_catalogue
 
@@ -35,6 +40,14 @@ def tracker(intent=None, text="", entities=(), slots=None, metadata=None, rankin
     return Tracker.from_dict(state)
 
 
+def card_events(area, solution_id, variant=None):
+    return [
+        SlotSet("area", area), SlotSet("solution_id", solution_id), SlotSet("variant", variant),
+        SlotSet("step", 0), SlotSet("pending_intent", None), SlotSet("asked", None),
+        SlotSet("fallback_count", 0),
+    ]
+
+
 def run(action, state):
     dispatcher = CollectingDispatcher()
     events = action.run(dispatcher, state, {})
@@ -44,19 +57,17 @@ def run(action, state):
 def test_route_service_shows_the_card_for_a_single_solution_intent():
     events, messages = run(ActionRouteService(), tracker("health_card", "mistet sundhedskort"))
     solution = load_catalogue().get("sundhedskort")
-    assert events == [
-        SlotSet("area", "health_card"),
-        SlotSet("fallback_count", 0),
-        SlotSet("solution_id", "sundhedskort"),
-    ]
-    assert [m["text"] for m in messages] == [solution.intro, None]
+    assert events == card_events("health_card", "sundhedskort")
+    assert [m["text"] for m in messages] == [solution.intro, None, "Sig til, hvis du vil tage det trin for trin."]
     assert messages[1]["custom"] == solution.card()
     assert messages[1]["custom"]["solution_id"] == "sundhedskort"
+    assert messages[2]["buttons"] == AFTER_CARD_BUTTONS
 
 
 def test_route_service_asks_where_the_move_goes():
     events, messages = run(ActionRouteService(), tracker("report_move", "jeg skal flytte"))
-    assert events == [SlotSet("area", "report_move"), SlotSet("fallback_count", 0)]
+    assert events == [SlotSet("area", "report_move"), SlotSet("pending_intent", "report_move"),
+                      SlotSet("fallback_count", 0)]
     assert [m["response"] for m in messages] == ["utter_ask_move_direction"]
 
 
@@ -64,14 +75,14 @@ def test_route_service_answers_a_move_abroad_without_asking():
     text = "vi flytter til Tyskland"
     entities = [{"entity": "land", "value": "Tyskland", "start": 15, "end": 23}]
     events, messages = run(ActionRouteService(), tracker("report_move", text, entities))
-    assert events[-1] == SlotSet("solution_id", "udrejse")
+    assert events == card_events("report_move", "udrejse")
     assert messages[1]["custom"]["solution_id"] == "udrejse"
 
 
 def test_route_service_surfaces_fuldmagt_when_acting_for_a_relative():
     state = tracker("health_card", "min mor har mistet sit sundhedskort", slots={"relation": "mor"})
     _, messages = run(ActionRouteService(), state)
-    assert len(messages) == 3
+    assert len(messages) == 4
     assert "fuldmagt" in messages[2]["text"]
     assert messages[2]["buttons"] == [{"title": "Om fuldmagt", "payload": "/power_of_attorney"}]
 
@@ -116,7 +127,7 @@ def test_fallback_second_attempt_offers_borgerservice_and_a_person():
 
 def test_solution_not_working_offers_mitid_fuldmagt_and_borgerservice():
     events, messages = run(ActionSolutionNotWorking(), tracker("solution_not_working", "det virker ikke"))
-    assert events == []
+    assert events == [SlotSet("asked", None)]
     assert messages[0]["response"] == "utter_solution_not_working"
     assert [b["payload"] for b in messages[0]["buttons"]] == [
         "/mitid", "/power_of_attorney", "/contact_borgerservice", "/request_human",
@@ -133,3 +144,115 @@ def test_contact_uses_the_national_default_without_a_kommune(action):
 def test_an_unknown_or_hostile_kommune_falls_back_to_the_default(bad):
     _, messages = run(ActionContactBorgerservice(), tracker("contact_borgerservice", "x", metadata={"kommune": bad}))
     assert "Du finder din kommunes Borgerservice på borger.dk." in messages[0]["contact"]
+
+
+def test_solution_not_working_gives_the_areas_troubleshooting_first():
+    state = tracker("solution_not_working", "det virker ikke", slots={"solution_id": "flytning"})
+    _, messages = run(ActionSolutionNotWorking(), state)
+    for tip in load_catalogue().get("flytning").troubleshooting:
+        assert tip in messages[0]["text"]
+    assert [b["payload"] for b in messages[1]["buttons"]][0] == "/mitid"
+
+
+def test_solution_not_working_for_a_relative_surfaces_fuldmagt():
+    _, messages = run(ActionSolutionNotWorking(), tracker("solution_not_working", "det virker ikke for min mor"))
+    assert "fuldmagt" in messages[-1]["text"]
+
+
+def test_route_service_uses_the_variant_steps():
+    _, messages = run(ActionRouteService(), tracker("sickness_benefit", "jeg er ledig og syg"))
+    solution = load_catalogue().get("sygedagpenge")
+    assert messages[0]["text"] == solution.variants["ledig"]["intro"]
+    assert messages[1]["custom"]["steps"] == solution.variants["ledig"]["steps"]
+    assert messages[1]["custom"]["variant"] == "ledig"
+
+
+def test_an_open_question_is_answered_with_the_earlier_answer():
+    state = tracker("daycare_enrolment", "han er 2 år", entities=[{"entity": "barn_alder", "value": "2 år"}],
+                    slots={"pending_intent": "daycare_enrolment", "dagtilbud_behov": "ny"})
+    events, messages = run(ActionRouteService(), state)
+    assert messages[1]["custom"]["variant"] == "ny_under_3"
+    assert SlotSet("pending_intent", None) in events
+
+
+def test_a_cost_question_about_the_shown_card_is_answered_without_a_new_card():
+    state = tracker("report_move", "hvad koster det at melde flytning", slots={"solution_id": "flytning"})
+    events, messages = run(ActionRouteService(), state)
+    assert [m["text"] for m in messages] == [load_catalogue().get("flytning").faq["cost"]]
+    assert events == [SlotSet("fallback_count", 0)]
+
+
+def test_an_unknown_faq_answer_is_not_invented():
+    state = tracker("out_of_scope", "hvad koster det", slots={"solution_id": "mitid"})
+    _, messages = run(ActionOutOfScope(), state)
+    assert [m["response"] for m in messages] == ["utter_faq_unknown"]
+
+
+def test_out_of_scope_without_context():
+    _, messages = run(ActionOutOfScope(), tracker("out_of_scope", "hvordan bliver vejret"))
+    assert [m["response"] for m in messages] == ["utter_out_of_scope"]
+
+
+def test_fallback_can_answer_the_open_question():
+    state = tracker("nlu_fallback", "til udlandet", slots={"pending_intent": "report_move"})
+    _, messages = run(ActionFallback(), state)
+    assert messages[1]["custom"]["solution_id"] == "udrejse"
+
+
+def test_next_step_walks_through_and_asks_if_it_worked():
+    steps = load_catalogue().get("pas").steps
+    slots = {"solution_id": "pas", "step": 0}
+    for index, step in enumerate(steps):
+        slots["step"] = index
+        events, messages = run(ActionNextStep(), tracker("next_step", "næste", slots=slots))
+        assert messages[0]["text"] == f"Trin {index + 1} af {len(steps)}: {step}"
+        assert SlotSet("step", index + 1) in events
+    assert messages[-1]["response"] == "utter_did_it_work"
+    assert SlotSet("asked", "did_it_work") in events
+
+
+def test_next_step_without_a_solution():
+    _, messages = run(ActionNextStep(), tracker("next_step", "næste"))
+    assert [m["response"] for m in messages] == ["utter_no_solution_yet"]
+
+
+def test_yes_after_did_it_work_is_glad_and_no_is_the_stuck_path():
+    slots = {"asked": "did_it_work", "solution_id": "flytning"}
+    _, messages = run(ActionYesNo(), tracker("affirm", "ja", slots=slots))
+    assert [m["response"] for m in messages] == ["utter_glad"]
+    _, messages = run(ActionYesNo(), tracker("deny", "nej", slots=slots))
+    assert "Prøv dette" in messages[0]["text"]
+
+
+def test_yes_no_without_a_question():
+    _, messages = run(ActionYesNo(), tracker("deny", "nej"))
+    assert [m["response"] for m in messages] == ["utter_deny"]
+
+
+def test_go_back_shows_the_previous_solution():
+    slots = {"solution_id": "pas", "previous_solution": "mitid", "previous_variant": "ny_telefon"}
+    events, messages = run(ActionGoBack(), tracker("go_back", "tilbage", slots=slots))
+    assert messages[1]["custom"]["solution_id"] == "mitid"
+    assert messages[1]["custom"]["variant"] == "ny_telefon"
+    assert SlotSet("previous_solution", "pas") in events
+    _, messages = run(ActionGoBack(), tracker("go_back", "tilbage"))
+    assert [m["response"] for m in messages] == ["utter_nothing_to_go_back_to"]
+
+
+def test_an_active_notice_is_told_before_the_card(tmp_path, monkeypatch):
+    from datetime import datetime, timedelta, timezone
+
+    from actions import notices
+
+    monkeypatch.setenv("BORGERGUIDE_DB", f"sqlite:///{tmp_path / 'n.db'}")
+    now = datetime.now(timezone.utc)
+    notices.publish("MitID har driftsforstyrrelser", ["mitid"], now - timedelta(minutes=5), now + timedelta(hours=1))
+    notices.publish("Gammel besked", ["mitid"], now - timedelta(hours=5), now - timedelta(hours=1))
+    notices.publish("Kun Odense", ["*"], now - timedelta(minutes=5), now + timedelta(hours=1), kommune="odense")
+    _, messages = run(ActionRouteService(), tracker("mitid", "mit mitid er spærret"))
+    assert messages[0]["text"] == "Driftsmeddelelse: MitID har driftsforstyrrelser"
+    assert messages[1]["custom"]["type"] == "notice"
+    assert messages[3]["custom"]["solution_id"] == "mitid"
+    assert not any("Gammel" in (m.get("text") or "") or "Odense" in (m.get("text") or "") for m in messages)
+    _, messages = run(ActionRouteService(), tracker("passport", "pas"))
+    assert messages[1]["custom"]["type"] == "solution", "a notice for mitid does not concern passports"

@@ -3,7 +3,16 @@ from __future__ import annotations
 
 import pytest
 
-from actions.routing import SERVICE_INTENTS, SINGLE_SOLUTION, Route, fold, route
+from actions.routing import (
+    SERVICE_INTENTS,
+    SINGLE_SOLUTION,
+    Route,
+    child_months,
+    faq_topic,
+    fold,
+    helping_someone_else,
+    route,
+)
 
 
 def ent(name, value, text, start=None):
@@ -16,7 +25,10 @@ def at(text, name, value, word=None):
     return {"entity": name, "value": value, "start": start, "end": start + len(word)}
 
 
-@pytest.mark.parametrize("intent, solution", sorted(SINGLE_SOLUTION.items()))
+ASKING = {"sickness_benefit", "daycare_enrolment", "mitid"}
+
+
+@pytest.mark.parametrize("intent, solution", sorted((i, s) for i, s in SINGLE_SOLUTION.items() if i not in ASKING))
 def test_single_solution_intents_go_straight_to_their_card(intent, solution):
     assert route(intent, "hjælp", []) == Route(solution_id=solution)
 
@@ -49,7 +61,8 @@ def test_moving(text, entities, expected):
         ("digital post", [], Route(ask="utter_ask_post_need")),
         ("jeg vil have mine breve på papir", [], Route(solution_id="fritagelse_digital_post")),
         ("kan jeg blive fritaget for digital post", [], Route(solution_id="fritagelse_digital_post")),
-        ("jeg kan ikke finde brevet fra kommunen", [], Route(solution_id="digital_post")),
+        ("jeg kan ikke finde brevet fra kommunen", [], Route(solution_id="digital_post", variant="mangler")),
+        ("x", [ent("post_behov", "mangler", "x")], Route(solution_id="digital_post", variant="mangler")),
         ("hvordan læser jeg min post på mit.dk", [], Route(solution_id="digital_post")),
         ("x", [ent("post_behov", "fritagelse", "x")], Route(solution_id="fritagelse_digital_post")),
         ("x", [ent("post_behov", "laese", "x")], Route(solution_id="digital_post")),
@@ -73,3 +86,96 @@ def test_unknown_intent_is_refused():
 
 def test_fold():
     assert fold("Ærø Følle Åbenrå Café") == "aeroe foelle aabenraa cafe"
+
+
+@pytest.mark.parametrize(
+    "text, entities, expected",
+    [
+        ("sygedagpenge", [], Route(ask="utter_ask_employment")),
+        ("jeg er syg og arbejdsløs", [], Route(solution_id="sygedagpenge", variant="ledig")),
+        ("min arbejdsgiver siger jeg skal søge", [], Route(solution_id="sygedagpenge", variant="lønmodtager")),
+        ("jeg har eget firma og er syg", [], Route(solution_id="sygedagpenge", variant="selvstændig")),
+        ("x", [ent("beskaeftigelse", "ledig", "x")], Route(solution_id="sygedagpenge", variant="ledig")),
+    ],
+)
+def test_sickness_benefit_asks_about_work_situation(text, entities, expected):
+    assert route("sickness_benefit", text, entities) == expected
+
+
+@pytest.mark.parametrize(
+    "text, entities, expected",
+    [
+        ("pasning", [], Route(ask="utter_ask_daycare_need")),
+        ("skrive op til pasning", [], Route(ask="utter_ask_child_age")),
+        ("skriv min søn op til vuggestue", [], Route(solution_id="opskrivning_dagtilbud", variant="ny_under_3")),
+        ("plads i børnehave", [], Route(solution_id="opskrivning_dagtilbud", variant="ny_3_til_6")),
+        ("min datter på 4 år skal skrives op", [ent("barn_alder", "4 år", "x")],
+         Route(solution_id="opskrivning_dagtilbud", variant="ny_3_til_6")),
+        ("opsige pladsen i børnehaven", [], Route(solution_id="opskrivning_dagtilbud", variant="opsig")),
+        ("vi vil skifte til en anden vuggestue", [], Route(solution_id="opskrivning_dagtilbud", variant="skift")),
+        ("x", [ent("dagtilbud_behov", "ny", "x"), ent("barn_alder", "under 3", "x")],
+         Route(solution_id="opskrivning_dagtilbud", variant="ny_under_3")),
+    ],
+)
+def test_daycare_asks_what_and_the_childs_age(text, entities, expected):
+    assert route("daycare_enrolment", text, entities) == expected
+
+
+@pytest.mark.parametrize(
+    "text, expected_variant",
+    [
+        ("mitid", None),
+        ("mit mitid er spærret", "spaerret"),
+        ("jeg har mistet min kodeviser", "spaerret"),
+        ("jeg har fået ny telefon", "ny_telefon"),
+        ("jeg har ikke en smartphone", "ingen_smartphone"),
+        ("hvordan får jeg mitid", "ny"),
+    ],
+)
+def test_mitid_asks_what_the_problem_is(text, expected_variant):
+    expected = Route(solution_id="mitid", variant=expected_variant) if expected_variant else Route(ask="utter_ask_mitid_need")
+    assert route("mitid", text, []) == expected
+
+
+@pytest.mark.parametrize(
+    "text, variant",
+    [
+        ("hvordan giver jeg min søn fuldmagt", None),
+        ("min mor har ikke mitid", "papir"),
+        ("hvordan trækker jeg en fuldmagt tilbage", "tilbagekald"),
+        ("kan jeg læse min fars digital post", "digital_post"),
+    ],
+)
+def test_fuldmagt_variants(text, variant):
+    assert route("power_of_attorney", text, []) == Route(solution_id="fuldmagt", variant=variant)
+
+
+def test_an_open_question_uses_earlier_answers_but_the_latest_message_wins():
+    context = {"dagtilbud_behov": "ny"}
+    assert route("daycare_enrolment", "han er 2 år", [ent("barn_alder", "2 år", "x")], context) == Route(
+        solution_id="opskrivning_dagtilbud", variant="ny_under_3")
+    assert route("daycare_enrolment", "nej vi vil opsige", [], context).variant == "opsig"
+    assert route("report_move", "ja", [], {"flytte_retning": "udrejse"}) == Route(solution_id="udrejse")
+
+
+@pytest.mark.parametrize(
+    "age, months",
+    [("2 år", 24), ("8 mdr", 8), ("halvandet år", 18), ("3", 36), ("under 3", 12), ("3-6", 48), ("", None), ("lille", None)],
+)
+def test_child_months(age, months):
+    assert child_months(age) == months
+
+
+@pytest.mark.parametrize(
+    "text, topic",
+    [("hvad koster det", "cost"), ("er det gratis", "cost"), ("hvor lang tid tager det", "duration"),
+     ("hvornår skal jeg senest melde det", "deadline"), ("hvad skal jeg have klar", "prepare"), ("tak", None)],
+)
+def test_faq_topic(text, topic):
+    assert faq_topic(text) == topic
+
+
+def test_helping_someone_else():
+    assert helping_someone_else("jeg prøver at gøre det for min mor")
+    assert helping_someone_else("paa hendes vegne")
+    assert not helping_someone_else("jeg skal flytte")

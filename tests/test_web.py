@@ -41,9 +41,10 @@ async def test_chat_returns_the_solution_card(client):
 
 
 async def test_a_button_payload_is_passed_on(client):
-    response = await client.post("/api/chat", json={"sender": citizen(), "payload": "/mitid"})
+    response = await client.post("/api/chat", json={"sender": citizen(), "payload": '/mitid{"mitid_behov": "ny"}'})
     messages = (await response.json())["messages"]
     assert [m["custom"]["solution_id"] for m in messages if "custom" in m] == ["mitid"]
+    assert [m["custom"]["variant"] for m in messages if "custom" in m] == ["ny"]
 
 
 async def test_typed_text_cannot_force_an_intent(client, stack):

@@ -1,0 +1,144 @@
+"""Borgerservice opening hours in Danish time: weekly hours, Danish public
+holidays and a kommune's special days, and a plain Danish sentence about
+whether it is open now and when it opens next.
+
+The weekly hours are given per weekday as "HH:MM-HH:MM", a list of such
+intervals, or "closed"; `special_days` maps "YYYY-MM-DD" to the same forms.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any, Dict, List, Mapping, Optional, Tuple
+from zoneinfo import ZoneInfo
+
+DANISH_TIME = ZoneInfo("Europe/Copenhagen")
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+WEEKDAY_DA = ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag")
+INTERVAL = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
+Interval = Tuple[time, time]
+
+
+def easter_sunday(year: int) -> date:
+    """Gregorian Easter (the anonymous Gregorian algorithm)."""
+    a, b, c = year % 19, year // 100, year % 100
+    d, e = b // 4, b % 4
+    f = (b + 8) // 25
+    g = (b - f + 1) // 3
+    h = (19 * a + b - d - g + 15) % 30
+    i, k = c // 4, c % 4
+    l = (32 + 2 * e + 2 * i - h - k) % 7  # noqa: E741
+    m = (a + 11 * h + 22 * l) // 451
+    month = (h + l - 7 * m + 114) // 31
+    day = (h + l - 7 * m + 114) % 31 + 1
+    return date(year, month, day)
+
+
+def public_holidays(year: int) -> Dict[date, str]:
+    """Danish public holidays (helligdage). Store bededag was abolished from 2024."""
+    easter = easter_sunday(year)
+    holidays = {
+        date(year, 1, 1): "nytårsdag",
+        easter - timedelta(days=3): "skærtorsdag",
+        easter - timedelta(days=2): "langfredag",
+        easter: "påskedag",
+        easter + timedelta(days=1): "2. påskedag",
+        easter + timedelta(days=39): "Kristi himmelfartsdag",
+        easter + timedelta(days=49): "pinsedag",
+        easter + timedelta(days=50): "2. pinsedag",
+        date(year, 12, 25): "1. juledag",
+        date(year, 12, 26): "2. juledag",
+    }
+    if year < 2024:
+        holidays[easter + timedelta(days=26)] = "store bededag"
+    return holidays
+
+
+def parse_hours(value: Any) -> List[Interval]:
+    """"10:00-15:00", ["10:00-12:00", "13:00-15:00"] or "closed" -> intervals."""
+    if value in (None, "closed", "lukket"):
+        return []
+    values = value if isinstance(value, list) else [value]
+    intervals = []
+    for item in values:
+        match = INTERVAL.match(str(item).strip())
+        if not match:
+            raise ValueError(f"not an opening interval: {item!r} (use HH:MM-HH:MM or closed)")
+        start = time(int(match.group(1)), int(match.group(2)))
+        end = time(int(match.group(3)), int(match.group(4)))
+        if end <= start:
+            raise ValueError(f"interval ends before it starts: {item!r}")
+        intervals.append((start, end))
+    return sorted(intervals)
+
+
+def hours_on(borgerservice: Mapping[str, Any], day: date) -> Tuple[List[Interval], Optional[str]]:
+    """The opening intervals of `day` and, when closed for a reason, the reason."""
+    special = borgerservice.get("special_days") or {}
+    key = day.isoformat()
+    if key in special or day in special:
+        value = special.get(key, special.get(day))
+        return parse_hours(value), None if parse_hours(value) else "særlig lukkedag"
+    if borgerservice.get("closed_on_public_holidays", True):
+        holiday = public_holidays(day.year).get(day)
+        if holiday:
+            return [], holiday
+    weekly = borgerservice.get("opening_hours") or {}
+    return parse_hours(weekly.get(WEEKDAYS[day.weekday()])), None
+
+
+@dataclass(frozen=True)
+class OpenStatus:
+    open_now: bool
+    closes_at: Optional[datetime] = None
+    next_open: Optional[datetime] = None
+    closed_reason: Optional[str] = None
+
+
+def status(borgerservice: Mapping[str, Any], now: datetime) -> Optional[OpenStatus]:
+    """Open now? When does it close / open next? None when no hours are known."""
+    if not borgerservice.get("opening_hours"):
+        return None
+    now = now.astimezone(DANISH_TIME)
+    today_hours, reason = hours_on(borgerservice, now.date())
+    for start, end in today_hours:
+        if start <= now.time() < end:
+            return OpenStatus(True, closes_at=datetime.combine(now.date(), end, DANISH_TIME))
+    for offset in range(0, 15):
+        day = now.date() + timedelta(days=offset)
+        for start, _ in hours_on(borgerservice, day)[0]:
+            opens = datetime.combine(day, start, DANISH_TIME)
+            if opens > now:
+                return OpenStatus(False, next_open=opens, closed_reason=reason)
+    return OpenStatus(False, closed_reason=reason)
+
+
+def clock(moment: datetime) -> str:
+    return f"kl. {moment.hour:02d}.{moment.minute:02d}"
+
+
+def day_word(moment: datetime, now: datetime) -> str:
+    days = (moment.date() - now.date()).days
+    if days == 0:
+        return "i dag"
+    if days == 1:
+        return "i morgen"
+    if days < 7:
+        return WEEKDAY_DA[moment.weekday()]
+    return f"{WEEKDAY_DA[moment.weekday()]} den {moment.day}/{moment.month}"
+
+
+def describe(borgerservice: Mapping[str, Any], now: datetime) -> Optional[str]:
+    """One plain Danish sentence about the opening hours right now."""
+    current = status(borgerservice, now)
+    if current is None:
+        return None
+    now = now.astimezone(DANISH_TIME)
+    if current.open_now:
+        return f"Borgerservice har åbent nu, til {clock(current.closes_at)}."
+    reason = f" ({current.closed_reason})" if current.closed_reason else ""
+    if current.next_open is None:
+        return f"Borgerservice har lukket{reason}."
+    return (f"Borgerservice har lukket nu{reason}. Der er åbent igen "
+            f"{day_word(current.next_open, now)} {clock(current.next_open)}.")
