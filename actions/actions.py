@@ -7,11 +7,12 @@ import logging
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import ConversationPaused, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.catalogue import Solution, load_catalogue
 from actions.content import content_dir, read_yaml
+from actions.handoff import make_handoff
 from actions.kommuner import Kommune, load_kommune
 from actions.notices import active as active_notices
 from actions.routing import (
@@ -26,6 +27,9 @@ from actions.routing import (
 logger = logging.getLogger(__name__)
 
 MAX_TOPIC_BUTTONS = 3
+# Consecutive turns the bot did not understand before it hands over:
+FALLBACKS_BEFORE_HANDOFF = 2        # low-confidence fallbacks ("failed twice")
+NOT_UNDERSTOOD_BEFORE_HANDOFF = 3   # fallbacks and out-of-scope answers together
 DID_IT_WORK = "did_it_work"
 AFTER_CARD_BUTTONS = [
     {"title": "Vis mig trin for trin", "payload": "/next_step"},
@@ -132,6 +136,7 @@ def show_solution(
         SlotSet("pending_intent", None),
         SlotSet("asked", None),
         SlotSet("fallback_count", 0),
+        SlotSet("stuck_area", None),
     ]
 
 
@@ -247,7 +252,7 @@ def stuck(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]
         dispatcher.utter_message(response="utter_solution_not_working", buttons=STUCK_BUTTONS)
     if helping(tracker):
         surface_fuldmagt(dispatcher)
-    return [SlotSet("asked", None)]
+    return [SlotSet("asked", None), SlotSet("stuck_area", tracker.get_slot("area") or "ukendt")]
 
 
 class ActionSolutionNotWorking(Action):
@@ -306,8 +311,11 @@ class ActionOutOfScope(Action):
         answered = answer_in_context(dispatcher, tracker)
         if answered is not None:
             return answered
+        count = int(tracker.get_slot("fallback_count") or 0) + 1
         dispatcher.utter_message(response="utter_out_of_scope")
-        return []
+        if count >= NOT_UNDERSTOOD_BEFORE_HANDOFF:
+            return hand_off(dispatcher, tracker, "repeated_fallback")
+        return [SlotSet("fallback_count", count)]
 
 
 class ActionFallback(Action):
@@ -324,26 +332,38 @@ class ActionFallback(Action):
         buttons = topic_buttons(tracker.latest_message.get("intent_ranking") or [])
         if attempt == 1:
             dispatcher.utter_message(response="utter_fallback", buttons=buttons)
-        else:
-            buttons = buttons + [
-                {"title": "Kontakt Borgerservice", "payload": "/contact_borgerservice"},
-                {"title": "Tal med en medarbejder", "payload": "/request_human"},
-            ]
-            dispatcher.utter_message(response="utter_fallback_again", buttons=buttons)
+            dispatcher.utter_message(json_message={"type": "fallback", "attempt": attempt})
+            return [SlotSet("fallback_count", attempt)]
+        dispatcher.utter_message(response="utter_fallback_again", buttons=buttons)
         dispatcher.utter_message(json_message={"type": "fallback", "attempt": attempt})
-        return [SlotSet("fallback_count", attempt)]
+        return hand_off(dispatcher, tracker, "repeated_fallback")
 
 
-class ActionRequestHuman(Action):
-    """The citizen wants a person: say honestly how to reach one."""
+def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str) -> List[EventType]:
+    """Sends the `handoff` event; pauses the bot when staff take it live."""
+    kommune = kommune_for(tracker)
+    handoff = make_handoff(reason, tracker.get_slot("area"), kommune)
+    dispatcher.utter_message(text=handoff.text(kommune))
+    dispatcher.utter_message(json_message=handoff.payload())
+    events: List[EventType] = [
+        SlotSet("escalation_id", handoff.escalation_id),
+        SlotSet("fallback_count", 0),
+        SlotSet("asked", None),
+    ]
+    if handoff.mode == "live":
+        events.append(ConversationPaused())
+    return events
+
+
+class ActionHandoff(Action):
+    """The citizen wants a person: hand the conversation to staff."""
 
     def name(self) -> Text:
-        return "action_request_human"
+        return "action_handoff"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
-        kommune = kommune_for(tracker)
-        dispatcher.utter_message(response="utter_request_human", contact=kommune.contact_text())
-        return []
+        stuck_before = tracker.get_slot("stuck_area") is not None
+        return hand_off(dispatcher, tracker, "solution_not_working" if stuck_before else "requested_by_citizen")
 
 
 class ActionContactBorgerservice(Action):

@@ -7,6 +7,8 @@ sent as `payload`, may start with `/`, and only for a known intent.
 """
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import re
 from pathlib import Path
@@ -15,13 +17,17 @@ from typing import Any, Dict, Optional
 import aiohttp
 from aiohttp import web
 
+from actions.notices import engine_for
+from bot import staff
+from bot.auth import Accounts
+from bot.escalations import EscalationStore, EscalationSync
+from bot.rasa_client import RasaClient
 from bot.settings import Settings
+from bot.state import ACCOUNTS, ESCALATIONS, HTTP, RASA, SETTINGS
 
 logger = logging.getLogger(__name__)
 
 STATIC = Path(__file__).resolve().parent / "static"
-SETTINGS = web.AppKey("settings", Settings)
-HTTP = web.AppKey("http", aiohttp.ClientSession)
 
 SENDER_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 KOMMUNE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,40}$")
@@ -110,7 +116,13 @@ async def chat(request: web.Request) -> web.Response:
     except (aiohttp.ClientError, TimeoutError):
         logger.error("Rasa is unreachable at %s", settings.rasa_url)
         return json_error(503, "Chatten er ikke tilgængelig lige nu. Prøv igen om lidt.")
-    return web.json_response({"messages": messages})
+    sender = forward["sender"]
+    await sync_now(request.app)  # a hand-off in these messages becomes an escalation now
+    return web.json_response({
+        "messages": messages,
+        "token": staff.conversation_token(settings.secret, sender),
+        "handoff": staff.handoff_state(request, sender),
+    })
 
 
 async def index(request: web.Request) -> web.FileResponse:
@@ -118,17 +130,54 @@ async def index(request: web.Request) -> web.FileResponse:
 
 
 async def http_session(app: web.Application):
+    settings = app[SETTINGS]
     app[HTTP] = aiohttp.ClientSession()
+    app[RASA] = RasaClient(app[HTTP], settings.rasa_url, settings.rasa_token, settings.rasa_timeout)
     yield
     await app[HTTP].close()
+
+
+SYNC = web.AppKey("sync", EscalationSync)
+SYNC_LOCK = web.AppKey("sync_lock", asyncio.Lock)
+
+
+async def sync_now(app: web.Application) -> int:
+    """Derives new escalations from the event stream (serialised)."""
+    async with app[SYNC_LOCK]:
+        return await asyncio.to_thread(app[SYNC].run_once)
+
+
+async def stores(app: web.Application):
+    settings = app[SETTINGS]
+    engine = engine_for(settings.database_url)
+    app[ACCOUNTS] = Accounts(engine)
+    app[ESCALATIONS] = EscalationStore(engine)
+    app[SYNC] = EscalationSync(app[ESCALATIONS], engine_for(settings.events_url))
+    app[SYNC_LOCK] = asyncio.Lock()
+
+    async def follow_events() -> None:
+        while True:
+            try:
+                await sync_now(app)
+            except Exception:  # noqa: BLE001 - keep following; say so loudly
+                logger.exception("Could not read the event stream")
+            await asyncio.sleep(settings.sync_seconds)
+
+    task = asyncio.create_task(follow_events())
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
 
 
 def create_app(settings: Optional[Settings] = None) -> web.Application:
     app = web.Application(middlewares=[error_middleware], client_max_size=64 * 1024)
     app[SETTINGS] = settings or Settings.from_env()
     app.cleanup_ctx.append(http_session)
+    app.cleanup_ctx.append(stores)
     app.router.add_get("/health", health)
     app.router.add_get("/", index)
     app.router.add_post("/api/chat", chat)
     app.router.add_static("/static/", STATIC)
+    staff.add_routes(app)
     return app

@@ -2,10 +2,23 @@
 from __future__ import annotations
 
 import os
+import secrets
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Mapping, Optional
 
 DEV_TOKEN = "borgerguide-dev-token"
+VAR = Path(__file__).resolve().parent.parent / "var"
+
+
+def development_secret() -> str:
+    """A per-checkout secret for development, kept in var/secret.key."""
+    path = VAR / "secret.key"
+    if not path.exists():
+        VAR.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
 
 
 @dataclass(frozen=True)
@@ -17,6 +30,10 @@ class Settings:
     rasa_timeout: float = 30.0
     max_message_chars: int = 2000
     environment: str = "development"
+    secret: str = ""
+    database_url: str = f"sqlite:///{VAR / 'borgerguide.db'}"
+    events_url: str = f"sqlite:///{VAR / 'events.db'}"
+    sync_seconds: float = 1.0
 
     @classmethod
     def from_env(cls, env: Optional[Mapping[str, str]] = None, **overrides) -> "Settings":
@@ -28,15 +45,25 @@ class Settings:
             port=int(env.get("WEB_PORT", cls.port)),
             rasa_timeout=float(env.get("RASA_TIMEOUT", cls.rasa_timeout)),
             environment=env.get("BORGERGUIDE_ENV", cls.environment),
+            secret=env.get("BORGERGUIDE_SECRET", ""),
+            database_url=env.get("BORGERGUIDE_DB", cls.database_url),
+            events_url=env.get("BORGERGUIDE_EVENTS_DB", cls.events_url),
+            sync_seconds=float(env.get("BORGERGUIDE_SYNC_SECONDS", cls.sync_seconds)),
         )
         settings = cls(**{**settings.__dict__, **{k: v for k, v in overrides.items() if v is not None}})
         settings.check()
+        if not settings.secret:
+            settings = cls(**{**settings.__dict__, "secret": development_secret()})
         return settings
 
     def check(self) -> None:
-        """Refuses the development token outside development."""
-        if self.environment != "development" and self.rasa_token == DEV_TOKEN:
+        """Refuses development defaults outside development."""
+        if self.environment == "development":
+            return
+        if self.rasa_token == DEV_TOKEN:
             raise ValueError(
                 "RASA_TOKEN is the development default; set a secret token "
                 "when BORGERGUIDE_ENV is not 'development'."
             )
+        if len(self.secret) < 32:
+            raise ValueError("Set BORGERGUIDE_SECRET (at least 32 characters) outside development.")

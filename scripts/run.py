@@ -45,6 +45,7 @@ def main() -> int:
     print(
         "\nBorgerguide is running:\n"
         f"  Chat (web service):  {stack.web_url}/\n"
+        f"  Staff inbox:         {stack.web_url}/staff/  (accounts: python -m bot users add NAME --role staff)\n"
         f"  Rasa HTTP API:       {stack.rasa_url}  (token: RASA_TOKEN)\n"
         f"  Action server:       {stack.action_url}\n"
         "Logs: var/log/. Press Ctrl-C to stop.",

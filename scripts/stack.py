@@ -43,12 +43,14 @@ def wait_for(url: str, process: subprocess.Popen, timeout: float = 180.0) -> Non
     raise TimeoutError(f"{url} did not answer within {timeout:.0f} s")
 
 
-def write_endpoints(path: Path, action_port: int, tracker_db: Path) -> Path:
-    path.write_text(
+def write_endpoints(path: Path, action_port: int, tracker_db: Path, events_db: Optional[Path] = None) -> Path:
+    text = (
         f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n'
-        f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: \"{tracker_db}\"\n",
-        encoding="utf-8",
+        f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: \"{tracker_db}\"\n"
     )
+    if events_db is not None:
+        text += f"event_broker:\n  type: SQL\n  dialect: sqlite\n  db: \"{events_db}\"\n"
+    path.write_text(text, encoding="utf-8")
     return path
 
 
@@ -107,6 +109,7 @@ class Stack:
 
     def start_web(self) -> None:
         assert self.web_port is not None
+        self.env.setdefault("RASA_TOKEN", self.token)
         process = self._spawn("web", [
             sys.executable, "-m", "bot", "--host", "127.0.0.1", "--port", str(self.web_port),
             "--rasa-url", self.rasa_url,

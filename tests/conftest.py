@@ -40,22 +40,36 @@ def model_path() -> Path:
 
 def make_stack(tmp: Path, **kwargs: Any) -> Stack:
     action_port = free_port()
-    return Stack(
+    stack = Stack(
         action_port=action_port,
         rasa_port=free_port(),
         web_port=free_port(),
         token=TOKEN,
-        endpoints=write_endpoints(tmp / "endpoints.yml", action_port, tmp / "tracker.db"),
+        endpoints=write_endpoints(tmp / "endpoints.yml", action_port, tmp / "tracker.db", tmp / "events.db"),
         log_dir=tmp,
         **kwargs,
     )
+    stack.events_db = tmp / "events.db"  # type: ignore[attr-defined]
+    return stack
+
+
+def web_settings(stack: Stack, **overrides: Any):
+    """Settings for the web service in-process, against the test stack."""
+    import os
+
+    from bot.settings import Settings
+
+    return Settings(rasa_url=stack.rasa_url, rasa_token=TOKEN, secret="test-secret-" + "x" * 32,
+                    database_url=os.environ["BORGERGUIDE_DB"],
+                    events_url=f"sqlite:///{stack.events_db}", sync_seconds=0.2, **overrides)
 
 
 @pytest.fixture(scope="session")
 def stack(model_path: Path, tmp_path_factory: pytest.TempPathFactory):
     """A real action server and Rasa server (SQLite tracker store)."""
     tmp = tmp_path_factory.mktemp("stack")
-    running = make_stack(tmp)
+    # staff are on duty in the tests: hand-offs are live (callback is tested on its own)
+    running = make_stack(tmp, env={"BORGERGUIDE_HANDOFF_MODE": "live"})
     try:
         running.start_actions()
         running.start_rasa(model_path)

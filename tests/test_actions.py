@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from rasa_sdk import Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import ConversationPaused, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.actions import (
@@ -17,7 +17,7 @@ from actions.actions import (
     ActionGoBack,
     ActionNextStep,
     ActionOutOfScope,
-    ActionRequestHuman,
+    ActionHandoff,
     ActionRouteService,
     ActionSolutionNotWorking,
     ActionYesNo,
@@ -44,7 +44,7 @@ def card_events(area, solution_id, variant=None):
     return [
         SlotSet("area", area), SlotSet("solution_id", solution_id), SlotSet("variant", variant),
         SlotSet("step", 0), SlotSet("pending_intent", None), SlotSet("asked", None),
-        SlotSet("fallback_count", 0),
+        SlotSet("fallback_count", 0), SlotSet("stuck_area", None),
     ]
 
 
@@ -115,28 +115,57 @@ def test_fallback_first_attempt_offers_the_likely_areas():
     assert messages[1]["custom"] == {"type": "fallback", "attempt": 1}
 
 
-def test_fallback_second_attempt_offers_borgerservice_and_a_person():
-    state = tracker("nlu_fallback", "xyz", ranking=RANKING, slots={"fallback_count": 1})
+def test_fallback_second_attempt_hands_over_to_staff():
+    state = tracker("nlu_fallback", "xyz", ranking=RANKING, slots={"fallback_count": 1, "area": "mitid"})
     events, messages = run(ActionFallback(), state)
-    assert events == [SlotSet("fallback_count", 2)]
     assert messages[0]["response"] == "utter_fallback_again"
-    payloads = [b["payload"] for b in messages[0]["buttons"]]
-    assert payloads[-2:] == ["/contact_borgerservice", "/request_human"]
     assert messages[1]["custom"] == {"type": "fallback", "attempt": 2}
+    handoff = messages[3]["custom"]
+    assert handoff["type"] == "handoff" and handoff["reason"] == "repeated_fallback"
+    assert handoff["area"] == "mitid" and handoff["mode"] == "callback" and handoff["queue"] == "borgerservice"
+    assert events == [SlotSet("escalation_id", handoff["escalation_id"]), SlotSet("fallback_count", 0),
+                      SlotSet("asked", None)]
+
+
+def test_out_of_scope_three_times_hands_over():
+    _, messages = run(ActionOutOfScope(), tracker("out_of_scope", "asdf", slots={"fallback_count": 1}))
+    assert customs_of(messages, "handoff") == []
+    _, messages = run(ActionOutOfScope(), tracker("out_of_scope", "asdf", slots={"fallback_count": 2}))
+    assert customs_of(messages, "handoff")[0]["reason"] == "repeated_fallback"
+
+
+def customs_of(messages, kind):
+    return [m["custom"] for m in messages if m.get("custom") and m["custom"].get("type") == kind]
+
+
+def test_handoff_requested_by_the_citizen_outside_hours_offers_a_callback():
+    events, messages = run(ActionHandoff(), tracker("request_human", "jeg vil tale med en medarbejder"))
+    handoff = customs_of(messages, "handoff")[0]
+    assert handoff["reason"] == "requested_by_citizen" and handoff["mode"] == "callback"
+    assert handoff["escalation_id"].startswith("esc_") and len(handoff["escalation_id"]) == 30
+    assert "ringe dig op" in messages[0]["text"]
+    assert ConversationPaused() not in events
+
+
+def test_handoff_after_being_stuck_and_live_pauses_the_bot(monkeypatch):
+    monkeypatch.setenv("BORGERGUIDE_HANDOFF_MODE", "live")
+    events, messages = run(ActionHandoff(), tracker("request_human", "medarbejder", slots={"stuck_area": "report_move"}))
+    handoff = customs_of(messages, "handoff")[0]
+    assert handoff["reason"] == "solution_not_working" and handoff["mode"] == "live"
+    assert events[-1] == ConversationPaused()
 
 
 def test_solution_not_working_offers_mitid_fuldmagt_and_borgerservice():
     events, messages = run(ActionSolutionNotWorking(), tracker("solution_not_working", "det virker ikke"))
-    assert events == [SlotSet("asked", None)]
+    assert events == [SlotSet("asked", None), SlotSet("stuck_area", "ukendt")]
     assert messages[0]["response"] == "utter_solution_not_working"
     assert [b["payload"] for b in messages[0]["buttons"]] == [
         "/mitid", "/power_of_attorney", "/contact_borgerservice", "/request_human",
     ]
 
 
-@pytest.mark.parametrize("action", [ActionRequestHuman(), ActionContactBorgerservice()])
-def test_contact_uses_the_national_default_without_a_kommune(action):
-    _, messages = run(action, tracker("contact_borgerservice", "telefonnummer"))
+def test_contact_uses_the_national_default_without_a_kommune():
+    _, messages = run(ActionContactBorgerservice(), tracker("contact_borgerservice", "telefonnummer"))
     assert "borger.dk" in messages[0]["contact"]
 
 

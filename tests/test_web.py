@@ -8,7 +8,7 @@ import pytest
 
 from bot.app import create_app, parse_chat_request
 from bot.settings import DEV_TOKEN, Settings
-from conftest import TOKEN, get_json
+from conftest import TOKEN, get_json, web_settings
 from stack import free_port
 
 
@@ -18,7 +18,7 @@ def citizen() -> str:
 
 @pytest.fixture
 async def client(aiohttp_client, stack):
-    return await aiohttp_client(create_app(Settings(rasa_url=stack.rasa_url, rasa_token=TOKEN)))
+    return await aiohttp_client(create_app(web_settings(stack)))
 
 
 async def test_health_reports_rasa(client):
@@ -81,8 +81,10 @@ async def test_bad_input_gets_a_clear_danish_message(client, body, status):
     assert error and "Traceback" not in error
 
 
-async def test_rasa_down_gives_a_clear_message(aiohttp_client):
-    app = create_app(Settings(rasa_url=f"http://127.0.0.1:{free_port()}"))
+async def test_rasa_down_gives_a_clear_message(aiohttp_client, stack):
+    import dataclasses
+
+    app = create_app(dataclasses.replace(web_settings(stack), rasa_url=f"http://127.0.0.1:{free_port()}"))
     client = await aiohttp_client(app)
     response = await client.post("/api/chat", json={"sender": citizen(), "message": "hej"})
     assert response.status == 503
@@ -99,4 +101,8 @@ def test_parse_keeps_the_kommune_only_when_well_formed():
 def test_settings_refuse_the_dev_token_in_production():
     with pytest.raises(ValueError):
         Settings.from_env({"BORGERGUIDE_ENV": "production", "RASA_TOKEN": DEV_TOKEN})
-    assert Settings.from_env({"BORGERGUIDE_ENV": "production", "RASA_TOKEN": "s3cret"}).rasa_token == "s3cret"
+    with pytest.raises(ValueError):
+        Settings.from_env({"BORGERGUIDE_ENV": "production", "RASA_TOKEN": "s3cret"})  # no secret key
+    production = Settings.from_env({"BORGERGUIDE_ENV": "production", "RASA_TOKEN": "s3cret",
+                                    "BORGERGUIDE_SECRET": "k" * 40})
+    assert production.rasa_token == "s3cret" and production.secret == "k" * 40

@@ -1,0 +1,336 @@
+"""Escalations: conversations handed to Borgerservice staff.
+
+An escalation is derived from the conversation's event stream: Rasa's event
+broker writes every tracker event to the `events` table (SQL event broker,
+`endpoints.yml`), and `EscalationSync` turns each bot event carrying a
+`handoff` custom payload into an escalation, once, idempotently. Every status
+change afterwards (claim, reply, forward, resolve, callback) is itself a row
+in `escalation_events`, with who and when.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Dict, List, Optional
+
+import sqlalchemy as sa
+
+from bot.redaction import redact
+
+logger = logging.getLogger(__name__)
+
+metadata = sa.MetaData()
+escalations = sa.Table(
+    "escalations", metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("conversation_id", sa.String(255), nullable=False, index=True),
+    sa.Column("reason", sa.String(40), nullable=False),
+    sa.Column("area", sa.String(40)),
+    sa.Column("kommune", sa.String(64)),
+    sa.Column("mode", sa.String(10), nullable=False),
+    sa.Column("queue", sa.String(40), nullable=False),
+    sa.Column("status", sa.String(12), nullable=False),  # open, claimed, resolved
+    sa.Column("claimed_by", sa.String(100)),
+    sa.Column("outcome", sa.String(40)),
+    sa.Column("callback_phone", sa.String(40)),
+    sa.Column("callback_time", sa.String(100)),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("source_event_id", sa.Integer),
+)
+escalation_events = sa.Table(
+    "escalation_events", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("escalation_id", sa.String(40), sa.ForeignKey("escalations.id"), nullable=False, index=True),
+    sa.Column("kind", sa.String(30), nullable=False),
+    sa.Column("actor", sa.String(100), nullable=False),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("detail", sa.Text),
+)
+sync_state = sa.Table(
+    "sync_state", metadata,
+    sa.Column("name", sa.String(40), primary_key=True),
+    sa.Column("position", sa.Integer, nullable=False),
+)
+STATUSES = ("open", "claimed", "resolved")
+OUTCOMES = ("solved", "callback_done", "referred", "no_answer", "other")
+
+
+class Conflict(Exception):
+    """The escalation is not in a state that allows this (e.g. claimed by someone else)."""
+
+
+class NotFound(Exception):
+    pass
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _utc(moment: Optional[datetime]) -> Optional[datetime]:
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+
+
+@dataclass
+class Escalation:
+    id: str
+    conversation_id: str
+    reason: str
+    area: Optional[str]
+    kommune: Optional[str]
+    mode: str
+    queue: str
+    status: str
+    claimed_by: Optional[str]
+    outcome: Optional[str]
+    callback_phone: Optional[str]
+    callback_time: Optional[str]
+    created_at: datetime
+    updated_at: datetime
+
+    def public(self, now: Optional[datetime] = None) -> Dict[str, Any]:
+        now = now or utcnow()
+        return {
+            "id": self.id, "conversation_id": self.conversation_id, "reason": self.reason,
+            "area": self.area, "kommune": self.kommune, "mode": self.mode, "queue": self.queue,
+            "status": self.status, "claimed_by": self.claimed_by, "outcome": self.outcome,
+            "callback": ({"phone": self.callback_phone, "time": self.callback_time}
+                         if self.callback_phone else None),
+            "created_at": self.created_at.isoformat(), "updated_at": self.updated_at.isoformat(),
+            "waiting_seconds": int((now - self.created_at).total_seconds()),
+        }
+
+
+class EscalationStore:
+    def __init__(self, engine: sa.engine.Engine) -> None:
+        self.engine = engine
+        metadata.create_all(engine)
+
+    # --- derived from the event stream -------------------------------------
+    def create_from_handoff(self, conversation_id: str, payload: Dict[str, Any], at: datetime,
+                            source_event_id: Optional[int] = None) -> bool:
+        """Creates the escalation of a `handoff` event; False if it exists."""
+        escalation_id = str(payload.get("escalation_id") or "")
+        if not escalation_id.startswith("esc_"):
+            logger.warning("handoff event without a valid escalation_id ignored")
+            return False
+        with self.engine.begin() as connection:
+            exists = connection.execute(
+                sa.select(escalations.c.id).where(escalations.c.id == escalation_id)).first()
+            if exists:
+                return False
+            connection.execute(escalations.insert().values(
+                id=escalation_id, conversation_id=conversation_id,
+                reason=str(payload.get("reason") or "requested_by_citizen")[:40],
+                area=payload.get("area"), kommune=payload.get("kommune"),
+                mode=payload.get("mode") if payload.get("mode") in ("live", "callback") else "callback",
+                queue=str(payload.get("queue") or "borgerservice")[:40], status="open",
+                created_at=_utc(at), updated_at=_utc(at), source_event_id=source_event_id,
+            ))
+            self._event(connection, escalation_id, "created", "bot", at, {"reason": payload.get("reason")})
+        return True
+
+    # --- staff actions -------------------------------------------------------
+    def claim(self, escalation_id: str, staff: str) -> Escalation:
+        """Claims an open escalation; exactly one of two concurrent claims wins."""
+        now = utcnow()
+        with self.engine.begin() as connection:
+            result = connection.execute(
+                escalations.update()
+                .where(escalations.c.id == escalation_id, escalations.c.status == "open")
+                .values(status="claimed", claimed_by=staff, updated_at=now))
+            if result.rowcount != 1:
+                self._raise_for(connection, escalation_id, "is not open")
+            self._event(connection, escalation_id, "claimed", staff, now)
+        return self.get(escalation_id)
+
+    def record_reply(self, escalation_id: str, staff: str, text: str) -> None:
+        now = utcnow()
+        with self.engine.begin() as connection:
+            row = self._row(connection, escalation_id)
+            if row.status != "claimed" or row.claimed_by != staff:
+                raise Conflict("claim the escalation before you reply")
+            self._event(connection, escalation_id, "reply", staff, now, {"chars": len(text)})
+
+    def forward(self, escalation_id: str, staff: str, queue: str) -> Escalation:
+        now = utcnow()
+        with self.engine.begin() as connection:
+            result = connection.execute(
+                escalations.update()
+                .where(escalations.c.id == escalation_id, escalations.c.status != "resolved")
+                .values(queue=queue, status="open", claimed_by=None, updated_at=now))
+            if result.rowcount != 1:
+                self._raise_for(connection, escalation_id, "is resolved")
+            self._event(connection, escalation_id, "forwarded", staff, now, {"queue": queue})
+        return self.get(escalation_id)
+
+    def resolve(self, escalation_id: str, staff: str, outcome: str) -> Escalation:
+        if outcome not in OUTCOMES:
+            raise ValueError(f"outcome must be one of {', '.join(OUTCOMES)}")
+        now = utcnow()
+        with self.engine.begin() as connection:
+            result = connection.execute(
+                escalations.update()
+                .where(escalations.c.id == escalation_id, escalations.c.status != "resolved")
+                .values(status="resolved", outcome=outcome, updated_at=now))
+            if result.rowcount != 1:
+                self._raise_for(connection, escalation_id, "is already resolved")
+            self._event(connection, escalation_id, "resolved", staff, now, {"outcome": outcome})
+        return self.get(escalation_id)
+
+    def request_callback(self, escalation_id: str, conversation_id: str, phone: str, when: str) -> Escalation:
+        """The citizen's callback request (with consent), stored only here."""
+        now = utcnow()
+        with self.engine.begin() as connection:
+            row = self._row(connection, escalation_id)
+            if row.conversation_id != conversation_id:
+                raise NotFound(escalation_id)
+            if row.status == "resolved":
+                raise Conflict("the escalation is resolved")
+            connection.execute(escalations.update().where(escalations.c.id == escalation_id).values(
+                mode="callback", callback_phone=phone, callback_time=when, updated_at=now))
+            self._event(connection, escalation_id, "callback_requested", "citizen", now, {"time": when})
+        return self.get(escalation_id)
+
+    # --- reading -------------------------------------------------------------
+    def get(self, escalation_id: str) -> Escalation:
+        with self.engine.connect() as connection:
+            return self._from_row(self._row(connection, escalation_id))
+
+    def list(self, status: Optional[str] = None, queue: Optional[str] = None,
+             kommune: Optional[str] = None, limit: int = 200) -> List[Escalation]:
+        query = sa.select(escalations).order_by(escalations.c.created_at.desc()).limit(limit)
+        if status:
+            query = query.where(escalations.c.status == status)
+        if queue:
+            query = query.where(escalations.c.queue == queue)
+        if kommune:
+            query = query.where(escalations.c.kommune == kommune)
+        with self.engine.connect() as connection:
+            return [self._from_row(r) for r in connection.execute(query)]
+
+    def open_for_conversation(self, conversation_id: str) -> Optional[Escalation]:
+        query = (sa.select(escalations)
+                 .where(escalations.c.conversation_id == conversation_id, escalations.c.status != "resolved")
+                 .order_by(escalations.c.created_at.desc()).limit(1))
+        with self.engine.connect() as connection:
+            row = connection.execute(query).first()
+        return self._from_row(row) if row else None
+
+    def queue_position(self, escalation: Escalation) -> int:
+        """1 for the first in line; 0 once claimed."""
+        if escalation.status != "open":
+            return 0
+        query = sa.select(sa.func.count()).select_from(escalations).where(
+            escalations.c.queue == escalation.queue, escalations.c.status == "open",
+            escalations.c.created_at <= escalation.created_at)
+        with self.engine.connect() as connection:
+            return int(connection.execute(query).scalar() or 0)
+
+    def history(self, escalation_id: str) -> List[Dict[str, Any]]:
+        query = (sa.select(escalation_events).where(escalation_events.c.escalation_id == escalation_id)
+                 .order_by(escalation_events.c.id))
+        with self.engine.connect() as connection:
+            return [{"kind": r.kind, "actor": r.actor, "at": _utc(r.at).isoformat(),
+                     "detail": json.loads(r.detail) if r.detail else None} for r in connection.execute(query)]
+
+    # --- helpers -------------------------------------------------------------
+    def _event(self, connection, escalation_id: str, kind: str, actor: str, at: datetime,
+               detail: Optional[Dict[str, Any]] = None) -> None:
+        connection.execute(escalation_events.insert().values(
+            escalation_id=escalation_id, kind=kind, actor=actor, at=_utc(at),
+            detail=json.dumps(detail) if detail else None))
+
+    def _row(self, connection, escalation_id: str):
+        row = connection.execute(sa.select(escalations).where(escalations.c.id == escalation_id)).first()
+        if row is None:
+            raise NotFound(escalation_id)
+        return row
+
+    def _raise_for(self, connection, escalation_id: str, why: str) -> None:
+        self._row(connection, escalation_id)  # NotFound when missing
+        raise Conflict(f"the escalation {why}")
+
+    @staticmethod
+    def _from_row(row) -> Escalation:
+        return Escalation(
+            id=row.id, conversation_id=row.conversation_id, reason=row.reason, area=row.area,
+            kommune=row.kommune, mode=row.mode, queue=row.queue, status=row.status,
+            claimed_by=row.claimed_by, outcome=row.outcome, callback_phone=row.callback_phone,
+            callback_time=row.callback_time, created_at=_utc(row.created_at), updated_at=_utc(row.updated_at),
+        )
+
+
+class EscalationSync:
+    """Reads new rows of the event broker's `events` table and derives
+    escalations from `handoff` bot events. Its position is stored, so a
+    restart continues where it stopped, and re-reading creates nothing twice."""
+
+    def __init__(self, store: EscalationStore, events_engine: sa.engine.Engine, name: str = "events") -> None:
+        self.store = store
+        self.events_engine = events_engine
+        self.name = name
+        self.events = sa.Table("events", sa.MetaData(),
+                               sa.Column("id", sa.Integer, primary_key=True),
+                               sa.Column("sender_id", sa.String(255)), sa.Column("data", sa.Text))
+        self.events.metadata.create_all(events_engine)
+
+    def position(self) -> int:
+        with self.store.engine.connect() as connection:
+            row = connection.execute(sa.select(sync_state.c.position).where(sync_state.c.name == self.name)).first()
+        return int(row[0]) if row else 0
+
+    def _save(self, position: int) -> None:
+        with self.store.engine.begin() as connection:
+            updated = connection.execute(sync_state.update().where(sync_state.c.name == self.name)
+                                         .values(position=position))
+            if updated.rowcount == 0:
+                connection.execute(sync_state.insert().values(name=self.name, position=position))
+
+    def run_once(self, batch: int = 1000) -> int:
+        """Processes new events; returns how many escalations were created."""
+        created = 0
+        start = self.position()
+        query = sa.select(self.events).where(self.events.c.id > start).order_by(self.events.c.id).limit(batch)
+        with self.events_engine.connect() as connection:
+            rows = list(connection.execute(query))
+        for row in rows:
+            try:
+                event = json.loads(row.data)
+            except (TypeError, ValueError):
+                continue
+            custom = (event.get("data") or {}).get("custom") if event.get("event") == "bot" else None
+            if isinstance(custom, dict) and custom.get("type") == "handoff":
+                at = datetime.fromtimestamp(float(event.get("timestamp") or 0), timezone.utc)
+                created += self.store.create_from_handoff(row.sender_id, custom, at, row.id)
+        if rows:
+            self._save(rows[-1].id)
+        return created
+
+
+def transcript(tracker: Dict[str, Any]) -> List[Dict[str, Any]]:
+    """Citizen, bot and staff lines of a Rasa tracker, personal data redacted."""
+    lines = []
+    for event in tracker.get("events") or []:
+        kind = event.get("event")
+        if kind not in ("user", "bot"):
+            continue
+        text = event.get("text") or ""
+        custom = (event.get("data") or {}).get("custom")
+        if kind == "user":
+            who = "borger"
+        elif (event.get("metadata") or {}).get("staff"):
+            who = f"medarbejder ({event['metadata']['staff']})"
+        else:
+            who = "bot"
+        if not text and isinstance(custom, dict):
+            text = f"[{custom.get('type', 'besked')}: {custom.get('title') or custom.get('reason') or ''}]".strip()
+        if not text:
+            continue
+        lines.append({"who": who, "text": redact(text), "at": event.get("timestamp")})
+    return lines

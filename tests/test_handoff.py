@@ -1,0 +1,212 @@
+"""Hand-off to staff through real processes: citizen message -> handoff event
+in the REST reply and in the tracker -> escalation derived from the event
+stream -> staff claim and reply -> reply delivered to the citizen -> resolve
+-> the bot resumes. Plus auth, CSRF, redaction and concurrent claims."""
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import pytest
+import sqlalchemy as sa
+
+from actions.notices import engine_for
+from bot.app import create_app
+from bot.auth import Accounts
+from bot.staff import RESUME_TEXT
+from conftest import TOKEN, get_json, web_settings
+
+PASSWORD = "en-lang-adgangskode"
+
+
+@pytest.fixture(scope="module")
+def accounts():
+    import os
+
+    accounts = Accounts(engine_for(os.environ["BORGERGUIDE_DB"]))
+    for name, role in (("anna", "staff"), ("bo", "staff"), ("carl", "analyst")):
+        try:
+            accounts.add_user(name, PASSWORD, role)
+        except ValueError:
+            pass  # created by an earlier test module in this session
+    return accounts
+
+
+@pytest.fixture
+async def app(stack, accounts):
+    return create_app(web_settings(stack))
+
+
+@pytest.fixture
+async def citizen(aiohttp_client, app):
+    return await aiohttp_client(app)
+
+
+async def staff_client(aiohttp_client, app, name="anna"):
+    client = await aiohttp_client(app)
+    response = await client.post("/api/login", json={"username": name, "password": PASSWORD})
+    assert response.status == 200
+    client.csrf = (await response.json())["csrf"]
+    return client
+
+
+def sender() -> str:
+    return f"handoff-{uuid.uuid4().hex[:12]}"
+
+
+async def chat(client, who, text):
+    response = await client.post("/api/chat", json={"sender": who, "message": text})
+    assert response.status == 200, await response.text()
+    return await response.json()
+
+
+def handoffs(body):
+    return [m["custom"] for m in body["messages"] if (m.get("custom") or {}).get("type") == "handoff"]
+
+
+async def test_the_whole_loop(citizen, aiohttp_client, app, stack):
+    who = sender()
+    await chat(citizen, who, "hej, mit cpr er 010203-1234 og mit nummer er 12 34 56 78")
+    body = await chat(citizen, who, "jeg vil tale med en medarbejder")
+    [handoff] = handoffs(body)
+    assert handoff["reason"] == "requested_by_citizen" and handoff["mode"] == "live"
+    assert body["handoff"]["escalation_id"] == handoff["escalation_id"]
+    assert body["handoff"]["status"] == "open" and body["handoff"]["position"] >= 1
+    token = body["token"]
+
+    tracker = get_json(f"{stack.rasa_url}/conversations/{who}/tracker?token={TOKEN}")
+    assert tracker["paused"] is True
+    assert any(((e.get("data") or {}).get("custom") or {}).get("type") == "handoff"
+               for e in tracker["events"] if e["event"] == "bot")
+
+    anna = await staff_client(aiohttp_client, app)
+    listed = await (await anna.get("/api/staff/escalations?status=open")).json()
+    assert handoff["escalation_id"] in [e["id"] for e in listed["escalations"]]
+    escalation_url = f"/api/staff/escalations/{handoff['escalation_id']}"
+    detail = await (await anna.get(escalation_url)).json()
+    texts = " ".join(line["text"] for line in detail["transcript"])
+    assert "[CPR]" in texts and "[TELEFON]" in texts
+    assert "010203" not in texts and "12 34 56 78" not in texts
+
+    assert (await anna.post(escalation_url + "/claim")).status == 403, "no CSRF token"
+    claimed = await anna.post(escalation_url + "/claim", headers={"X-CSRF-Token": anna.csrf})
+    assert claimed.status == 200
+    assert (await claimed.json())["escalation"]["claimed_by"] == "anna"
+
+    # the bot never talks over staff: while paused, the citizen's message gets no bot answer
+    quiet = await chat(citizen, who, "hallo er der nogen?")
+    assert quiet["messages"] == []
+    assert quiet["handoff"]["status"] == "claimed"
+
+    reply = await anna.post(escalation_url + "/reply", json={"text": "Hej, jeg hedder Anna. Hvad drejer det sig om?"},
+                            headers={"X-CSRF-Token": anna.csrf})
+    assert reply.status == 200
+    polled = await (await citizen.get("/api/chat/messages", params={"sender": who, "token": token, "since": "0"})).json()
+    staff_lines = [m for m in polled["messages"] if m.get("staff")]
+    assert staff_lines[-1]["text"] == "Hej, jeg hedder Anna. Hvad drejer det sig om?"
+
+    resolved = await anna.post(escalation_url + "/resolve", json={"outcome": "solved"},
+                               headers={"X-CSRF-Token": anna.csrf})
+    assert resolved.status == 200
+    polled = await (await citizen.get("/api/chat/messages", params={"sender": who, "token": token, "since": "0"})).json()
+    assert polled["messages"][-1]["text"] == RESUME_TEXT
+    assert polled["paused"] is False and polled["handoff"] is None
+
+    again = await chat(citizen, who, "mit pas er udløbet")
+    assert [m["custom"]["solution_id"] for m in again["messages"] if (m.get("custom") or {}).get("type") == "solution"] == ["pas"]
+
+    history = (await (await anna.get(escalation_url)).json())["history"]
+    assert [h["kind"] for h in history] == ["created", "claimed", "reply", "resolved"]
+    assert all(h["actor"] in ("bot", "anna") for h in history)
+
+
+async def test_the_stored_escalation_holds_no_personal_data(citizen, app, stack):
+    import os
+
+    who = sender()
+    await chat(citizen, who, "mit cpr nummer er 0102031234, ring på 22334455 eller skriv til a@b.dk")
+    await chat(citizen, who, "jeg vil tale med et menneske")
+    engine = engine_for(os.environ["BORGERGUIDE_DB"])
+    with engine.connect() as connection:
+        dump = " ".join(str(value) for table in ("escalations", "escalation_events")
+                        for row in connection.execute(sa.text(f"SELECT * FROM {table}")) for value in row)
+    assert "0102031234" not in dump and "22334455" not in dump and "a@b.dk" not in dump
+
+
+async def test_repeated_gibberish_hands_over_within_8_turns(citizen):
+    who = sender()
+    for turn, text in enumerate(["sdkfj qwpoe", "xxzq vvbn", "plokij uhyg", "qqq www eee", "mnbv lkjh",
+                                 "zzxx ccvv", "ooii uuyy", "rrtt eeww"], start=1):
+        body = await chat(citizen, who, text)
+        if handoffs(body):
+            assert handoffs(body)[0]["reason"] == "repeated_fallback"
+            break
+    else:
+        pytest.fail("no hand-off within 8 turns of gibberish")
+    assert turn <= 8
+
+
+async def test_two_claims_at_once_exactly_one_wins(citizen, aiohttp_client, app):
+    who = sender()
+    body = await chat(citizen, who, "kan jeg få en medarbejder i røret")
+    [handoff] = handoffs(body)
+    anna = await staff_client(aiohttp_client, app, "anna")
+    bo = await staff_client(aiohttp_client, app, "bo")
+    url = f"/api/staff/escalations/{handoff['escalation_id']}/claim"
+    responses = await asyncio.gather(anna.post(url, headers={"X-CSRF-Token": anna.csrf}),
+                                     bo.post(url, headers={"X-CSRF-Token": bo.csrf}))
+    assert sorted(r.status for r in responses) == [200, 409]
+
+
+async def test_callback_request_is_stored_with_consent_only(citizen, aiohttp_client, app):
+    who = sender()
+    body = await chat(citizen, who, "jeg vil gerne ringes op af en medarbejder")
+    [handoff] = handoffs(body)
+    base = {"sender": who, "token": body["token"], "escalation_id": handoff["escalation_id"],
+            "phone": "12345678", "time": "i morgen formiddag"}
+    assert (await citizen.post("/api/chat/callback", json=base)).status == 400, "consent is required"
+    assert (await citizen.post("/api/chat/callback", json={**base, "consent": True, "phone": "ring"})).status == 400
+    assert (await citizen.post("/api/chat/callback", json={**base, "consent": True, "token": "forkert"})).status == 403
+    ok = await citizen.post("/api/chat/callback", json={**base, "consent": True})
+    assert ok.status == 200
+    anna = await staff_client(aiohttp_client, app)
+    detail = await (await anna.get(f"/api/staff/escalations/{handoff['escalation_id']}")).json()
+    assert detail["escalation"]["callback"] == {"phone": "12345678", "time": "i morgen formiddag"}
+    assert detail["escalation"]["mode"] == "callback"
+
+
+async def test_no_page_or_api_without_login_and_roles_are_separate(aiohttp_client, app):
+    anonymous = await aiohttp_client(app)
+    assert (await anonymous.get("/api/staff/escalations")).status == 401
+    assert (await anonymous.post("/api/staff/escalations/esc_x/claim")).status == 401
+    page = await anonymous.get("/staff/", allow_redirects=False)
+    assert page.status == 302 and page.headers["Location"] == "/login"
+    wrong = await anonymous.post("/api/login", json={"username": "anna", "password": "forkert-forkert"})
+    assert wrong.status == 401
+    analyst = await staff_client(aiohttp_client, app, "carl")
+    assert (await analyst.get("/api/staff/escalations")).status == 403
+
+
+async def test_session_cookie_is_httponly_and_strict(aiohttp_client, app):
+    client = await aiohttp_client(app)
+    response = await client.post("/api/login", json={"username": "anna", "password": PASSWORD})
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
+
+
+async def test_a_citizen_cannot_read_another_conversation(citizen):
+    mine, other = sender(), sender()
+    body = await chat(citizen, mine, "hej")
+    response = await citizen.get("/api/chat/messages", params={"sender": other, "token": body["token"]})
+    assert response.status == 403
+
+
+async def test_citizen_html_is_escaped_in_the_inbox(citizen, aiohttp_client, app):
+    who = sender()
+    await chat(citizen, who, "<img src=x onerror=alert(1)> hjælp")
+    body = await chat(citizen, who, "jeg vil tale med en medarbejder")
+    [handoff] = handoffs(body)
+    anna = await staff_client(aiohttp_client, app)
+    page = await (await anna.get(f"/staff/escalations/{handoff['escalation_id']}")).text()
+    assert "<img src=x" not in page
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page
