@@ -11,7 +11,10 @@ export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
 # Nothing leaves the machine: no Rasa telemetry.
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: help setup train run test validate validate-content test-nlu bench-nlu bench-xsid bench-parse clean
+browser:
+	@scripts/install-chromium.sh
+
+.PHONY: help setup browser train run test validate validate-content test-nlu bench-nlu bench-xsid bench-parse clean
 
 help:
 	@echo "make run    - set up, train if needed, start Rasa, actions and the web service"
@@ -39,7 +42,7 @@ validate: setup
 run: train
 	@$(PY) scripts/run.py
 
-test: train
+test: train browser
 	@$(PY) -m pytest tests
 
 test-nlu: train

@@ -210,3 +210,34 @@ async def test_citizen_html_is_escaped_in_the_inbox(citizen, aiohttp_client, app
     page = await (await anna.get(f"/staff/escalations/{handoff['escalation_id']}")).text()
     assert "<img src=x" not in page
     assert "&lt;img src=x onerror=alert(1)&gt;" in page
+
+
+async def test_new_escalations_arrive_as_server_sent_events(citizen, aiohttp_client, app):
+    anna = await staff_client(aiohttp_client, app)
+    stream = await anna.get("/api/staff/stream")
+    assert stream.headers["Content-Type"].startswith("text/event-stream")
+    body = await chat(citizen, sender(), "må jeg tale med en sagsbehandler")
+    [handoff] = handoffs(body)
+
+    async def next_escalation():
+        while True:
+            line = (await stream.content.readline()).decode()
+            if line.startswith("data: ") and handoff["escalation_id"] in line:
+                return line
+
+    line = await asyncio.wait_for(next_escalation(), timeout=15)
+    assert '"reason": "requested_by_citizen"' in line
+    stream.close()
+
+
+async def test_forward_to_another_queue(citizen, aiohttp_client, app):
+    body = await chat(citizen, sender(), "jeg vil tale med en medarbejder om min vuggestueplads")
+    [handoff] = handoffs(body)
+    anna = await staff_client(aiohttp_client, app)
+    url = f"/api/staff/escalations/{handoff['escalation_id']}/forward"
+    bad = await anna.post(url, json={"queue": "månen"}, headers={"X-CSRF-Token": anna.csrf})
+    assert bad.status == 400
+    moved = await anna.post(url, json={"queue": "pladsanvisning"}, headers={"X-CSRF-Token": anna.csrf})
+    assert (await moved.json())["escalation"]["queue"] == "pladsanvisning"
+    listed = await (await anna.get("/api/staff/escalations", params={"queue": "pladsanvisning"})).json()
+    assert handoff["escalation_id"] in [e["id"] for e in listed["escalations"]]

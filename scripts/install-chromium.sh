@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Debian's chromium for the browser tests (no browser download by a test tool).
+set -euo pipefail
+if command -v chromium >/dev/null 2>&1; then exit 0; fi
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "Installing Debian's chromium for the browser tests ..."
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  exit 0
+fi
+echo "The browser tests need Debian's chromium: run 'sudo apt-get install chromium'." >&2
+exit 1

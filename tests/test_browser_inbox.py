@@ -1,0 +1,75 @@
+"""The staff inbox in a real browser (Debian's chromium, headless, driven by
+Playwright): citizen text with HTML/JS appears as inert text."""
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+
+from bot.auth import Accounts
+from actions.notices import engine_for
+from conftest import ROOT, post_json
+
+CHROMIUM = "/usr/bin/chromium"
+PASSWORD = "browser-test-password"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def web(stack):
+    stack.env.update(BORGERGUIDE_EVENTS_DB=f"sqlite:///{stack.events_db}",
+                     BORGERGUIDE_SECRET="browser-test-secret-" + "y" * 32,
+                     BORGERGUIDE_DB=os.environ["BORGERGUIDE_DB"])
+    stack.start_web()
+    try:
+        Accounts(engine_for(os.environ["BORGERGUIDE_DB"])).add_user("dorte", PASSWORD, "staff")
+    except ValueError:
+        pass
+    yield stack
+    stack.stop_one("web")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Debian's chromium is missing: run `make browser` (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield browser
+        browser.close()
+
+
+def test_citizen_html_is_inert_text_in_the_inbox(web, browser):
+    sender = f"browser-{uuid.uuid4().hex[:12]}"
+    attack = '<img src=x onerror="document.title=\'pwned\'"><script>document.title="pwned"</script>'
+    post_json(f"{web.web_url}/api/chat", {"sender": sender, "message": attack + " hjælp mig"})
+    body = post_json(f"{web.web_url}/api/chat", {"sender": sender, "message": "jeg vil tale med en medarbejder"})
+    escalation_id = [m["custom"] for m in body["messages"] if (m.get("custom") or {}).get("type") == "handoff"][0]["escalation_id"]
+
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.goto(f"{web.web_url}/login")
+    page.fill("#username", "dorte")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{web.web_url}/staff/")
+    page.goto(f"{web.web_url}/staff/escalations/{escalation_id}")
+    transcript = page.locator(".transcript")
+    assert transcript.locator("img").count() == 0
+    assert transcript.locator("script").count() == 0
+    assert "<img src=x" in transcript.inner_text()
+    assert page.title() != "pwned" and dialogs == []
+    out = ROOT / "test-artifacts"
+    out.mkdir(exist_ok=True)
+    page.screenshot(path=str(out / "inbox-escalation.png"), full_page=True)
+    page.goto(f"{web.web_url}/staff/")
+    page.screenshot(path=str(out / "inbox.png"), full_page=True)
+    assert page.locator(f"a[href='/staff/escalations/{escalation_id}']").count() == 1
+    page.close()
