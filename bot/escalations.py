@@ -197,6 +197,17 @@ class EscalationStore:
             self._event(connection, escalation_id, "callback_requested", "citizen", now, {"time": when})
         return self.get(escalation_id)
 
+    def mark_callback_offered(self, escalation_id: str) -> bool:
+        """Records that the citizen was offered a callback; True only the first time."""
+        with self.engine.begin() as connection:
+            done = connection.execute(sa.select(escalation_events.c.id).where(
+                escalation_events.c.escalation_id == escalation_id,
+                escalation_events.c.kind == "callback_offered")).first()
+            if done:
+                return False
+            self._event(connection, escalation_id, "callback_offered", "bot", utcnow())
+        return True
+
     # --- reading -------------------------------------------------------------
     def get(self, escalation_id: str) -> Escalation:
         with self.engine.connect() as connection:

@@ -34,6 +34,7 @@ class Settings:
     database_url: str = f"sqlite:///{VAR / 'borgerguide.db'}"
     events_url: str = f"sqlite:///{VAR / 'events.db'}"
     sync_seconds: float = 1.0
+    claim_timeout_seconds: float = 300.0  # unclaimed live hand-off -> offer a callback
 
     @classmethod
     def from_env(cls, env: Optional[Mapping[str, str]] = None, **overrides) -> "Settings":
@@ -49,6 +50,7 @@ class Settings:
             database_url=env.get("BORGERGUIDE_DB", cls.database_url),
             events_url=env.get("BORGERGUIDE_EVENTS_DB", cls.events_url),
             sync_seconds=float(env.get("BORGERGUIDE_SYNC_SECONDS", cls.sync_seconds)),
+            claim_timeout_seconds=float(env.get("BORGERGUIDE_CLAIM_TIMEOUT", cls.claim_timeout_seconds)),
         )
         settings = cls(**{**settings.__dict__, **{k: v for k, v in overrides.items() if v is not None}})
         settings.check()

@@ -34,6 +34,8 @@ REASONS_DA = {"requested_by_citizen": "Borgeren bad om en medarbejder",
 STATUSES_DA = {"open": "Venter", "claimed": "Taget", "resolved": "Afsluttet"}
 QUEUES = ("borgerservice", "pladsanvisning", "ydelse", "byggesag", "sundhed")
 RESUME_TEXT = "Medarbejderen har afsluttet samtalen. Du skriver nu med Borgerguiden igen."
+CALLBACK_OFFER_TEXT = ("Der er desværre ingen ledig medarbejder lige nu. Vil du hellere ringes op? "
+                       "Udfyld formularen med dit telefonnummer og hvornår det passer dig.")
 PHONE = re.compile(r"^\+?[0-9 ]{8,16}$")
 MINUTES_PER_CITIZEN = 5
 
@@ -277,10 +279,22 @@ def handoff_state(request: web.Request, conversation_id: str) -> Optional[Dict[s
     if escalation is None:
         return None
     position = store.queue_position(escalation)
+    waited = escalation.public()["waiting_seconds"]
     return {"escalation_id": escalation.id, "status": escalation.status, "mode": escalation.mode,
             "position": position, "estimate_minutes": position * MINUTES_PER_CITIZEN,
             "staff": escalation.claimed_by and "En medarbejder i Borgerservice",
-            "callback_requested": escalation.callback_phone is not None}
+            "callback_requested": escalation.callback_phone is not None,
+            "offer_callback": escalation.mode == "callback" or (
+                escalation.status == "open" and waited >= request.app[state.SETTINGS].claim_timeout_seconds)}
+
+
+async def offer_callback_when_unclaimed(request: web.Request, conversation_id: str,
+                                        handoff: Optional[Dict[str, Any]]) -> None:
+    """A live hand-off nobody claimed in time: the bot offers a callback, once."""
+    if not handoff or handoff["mode"] != "live" or not handoff["offer_callback"]:
+        return
+    if request.app[state.ESCALATIONS].mark_callback_offered(handoff["escalation_id"]):
+        await request.app[state.RASA].append(conversation_id, [{"event": "bot", "text": CALLBACK_OFFER_TEXT}])
 
 
 async def citizen_messages(request: web.Request) -> web.Response:
@@ -290,7 +304,9 @@ async def citizen_messages(request: web.Request) -> web.Response:
         since = float(request.query.get("since") or 0)
     except ValueError:
         return web.json_response({"error": "since skal være et tal."}, status=400)
+    handoff = handoff_state(request, conversation_id)
     try:
+        await offer_callback_when_unclaimed(request, conversation_id, handoff)
         tracker = await request.app[state.RASA].tracker(conversation_id)
     except (aiohttp.ClientError, asyncio.TimeoutError):
         return web.json_response({"error": "Chatten er ikke tilgængelig lige nu."}, status=503)
@@ -308,7 +324,7 @@ async def citizen_messages(request: web.Request) -> web.Response:
         if (event.get("metadata") or {}).get("staff"):
             message["staff"] = True
         messages.append(message)
-    return web.json_response({"messages": messages, "handoff": handoff_state(request, conversation_id),
+    return web.json_response({"messages": messages, "handoff": handoff,
                               "paused": bool(tracker.get("paused"))})
 
 

@@ -106,3 +106,30 @@ def test_make_validate_content_runs_the_validator():
     )
     assert result.returncode == 0, result.stderr
     assert "20 solutions" in result.stdout
+
+
+def test_every_reachable_solution_is_in_the_catalogue_and_vice_versa():
+    """The routing (what the dialogue can end at) and the catalogue agree."""
+    from actions.routing import SERVICE_INTENTS, SINGLE_SOLUTION, route
+
+    reachable = set(SINGLE_SOLUTION.values())
+    probes = {
+        "report_move": ["skal flytte til udlandet", "flytter hjem til danmark", "flytter til Odense"],
+        "digital_post": ["vil have brevene på papir", "jeg kan ikke finde brevet"],
+    }
+    entities = {"flytter til Odense": [{"entity": "kommune", "value": "Odense", "start": 12}]}
+    for intent, texts in probes.items():
+        for text in texts:
+            reachable.add(route(intent, text, entities.get(text, [])).solution_id)
+    catalogue = load_catalogue()
+    assert reachable == set(catalogue.solutions)
+    assert {s.intent for s in catalogue.solutions.values()} == set(SERVICE_INTENTS)
+    # and every variant the routing can choose exists in the catalogue
+    for solution_id, variants in {
+        "sygedagpenge": ["lønmodtager", "ledig", "selvstændig"],
+        "opskrivning_dagtilbud": ["ny_under_3", "ny_3_til_6", "skift", "opsig"],
+        "mitid": ["ny", "spaerret", "ny_telefon", "ingen_smartphone"],
+        "digital_post": ["mangler"],
+        "fuldmagt": ["papir", "tilbagekald", "digital_post"],
+    }.items():
+        assert set(variants) == set(catalogue.get(solution_id).variants), solution_id

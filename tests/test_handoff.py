@@ -241,3 +241,40 @@ async def test_forward_to_another_queue(citizen, aiohttp_client, app):
     assert (await moved.json())["escalation"]["queue"] == "pladsanvisning"
     listed = await (await anna.get("/api/staff/escalations", params={"queue": "pladsanvisning"})).json()
     assert handoff["escalation_id"] in [e["id"] for e in listed["escalations"]]
+
+
+async def test_cpr_numbers_never_reach_the_logs(citizen, stack):
+    who = sender()
+    await chat(citizen, who, "mit cpr er 111111-1118 og min mors er 2202221234")
+    await chat(citizen, who, "jeg vil tale med en medarbejder, mit nummer er 87654321")
+    logs = " ".join(path.read_text(errors="replace") for path in stack.log_dir.glob("*.log"))
+    assert logs, "the processes write logs"
+    for secret in ("111111-1118", "2202221234", "87654321"):
+        assert secret not in logs
+
+
+async def test_an_unclaimed_live_handoff_offers_a_callback_once(aiohttp_client, stack):
+    import dataclasses
+
+    app = create_app(dataclasses.replace(web_settings(stack), claim_timeout_seconds=0))
+    citizen = await aiohttp_client(app)
+    who = sender()
+    body = await chat(citizen, who, "jeg vil tale med en medarbejder")
+    assert body["handoff"]["mode"] == "live" and body["handoff"]["offer_callback"] is True
+    params = {"sender": who, "token": body["token"], "since": "0"}
+    first = await (await citizen.get("/api/chat/messages", params=params)).json()
+    second = await (await citizen.get("/api/chat/messages", params=params)).json()
+    offers = [m for m in second["messages"] if "ringes op" in (m.get("text") or "")]
+    assert len(offers) == 1 and first["handoff"]["offer_callback"] is True
+
+
+async def test_escalations_survive_a_restart_of_the_web_service(aiohttp_client, stack, accounts):
+    first = await aiohttp_client(create_app(web_settings(stack)))
+    body = await chat(first, sender(), "jeg vil tale med en medarbejder")
+    [handoff] = handoffs(body)
+    await first.close()
+    restarted = create_app(web_settings(stack))  # a new process would start exactly like this
+    anna = await staff_client(aiohttp_client, restarted)
+    await asyncio.sleep(0.5)  # let the restarted service follow the event stream again
+    listed = await (await anna.get("/api/staff/escalations")).json()
+    assert [e["id"] for e in listed["escalations"]].count(handoff["escalation_id"]) == 1
