@@ -21,6 +21,7 @@ import aiohttp
 import jinja2
 from aiohttp import web
 
+from actions import notices
 from bot import state
 from bot.auth import ROLES, SESSION_COOKIE, SESSION_HOURS, Session, csrf_ok
 from bot.escalations import OUTCOMES, Conflict, NotFound, transcript
@@ -45,6 +46,18 @@ templates = jinja2.Environment(
 )
 
 
+def danish_time(value: str) -> str:
+    """ISO time (UTC) as Danish local time for the staff pages."""
+    from datetime import datetime
+
+    from actions.opening_hours import DANISH_TIME
+
+    return datetime.fromisoformat(value).astimezone(DANISH_TIME).strftime("%Y-%m-%d %H:%M")
+
+
+templates.filters["dk"] = danish_time
+
+
 def render(name: str, **context: Any) -> web.Response:
     return web.Response(text=templates.get_template(name).render(**context), content_type="text/html")
 
@@ -61,12 +74,13 @@ def current_session(request: web.Request) -> Optional[Session]:
 
 
 def require(request: web.Request, role: str, api: bool) -> Session:
+    """The logged-in session with `role` ("staff", "analyst", or "any" of them)."""
     session = current_session(request)
     if session is None:
         if api:
             raise web.HTTPUnauthorized(text=json.dumps({"error": "Log ind først."}), content_type="application/json")
         raise web.HTTPFound("/login")
-    if session.role != role:
+    if role != "any" and session.role != role:
         raise web.HTTPForbidden(text=json.dumps({"error": "Din rolle giver ikke adgang hertil."}),
                                 content_type="application/json")
     return session
@@ -263,6 +277,56 @@ async def api_stream(request: web.Request) -> web.StreamResponse:
     return response
 
 
+# --- operational notices (staff and analysts) ----------------------------------
+
+def notice_json(notice) -> Dict[str, Any]:
+    return {"id": notice.id, "kommune": notice.kommune, "areas": list(notice.areas), "text": notice.text,
+            "starts_at": notice.starts_at.isoformat(), "ends_at": notice.ends_at.isoformat(),
+            "created_by": notice.created_by}
+
+
+async def api_notices(request: web.Request) -> web.Response:
+    require(request, "any", api=True)
+    url = request.app[state.SETTINGS].database_url
+    if request.query.get("active"):
+        items = notices.active(request.query.get("kommune") or None, request.query.get("area") or None, url=url)
+    else:
+        items = notices.all_notices(url=url)
+    return web.json_response({"notices": [notice_json(n) for n in items]})
+
+
+async def api_publish_notice(request: web.Request) -> web.Response:
+    """{"text", "areas": [...] or ["*"], "starts_at"?, "ends_at", "kommune"?}"""
+    from datetime import datetime, timezone
+
+    session = require(request, "any", api=True)
+    body = await require_csrf(request, session)
+    try:
+        starts = datetime.fromisoformat(body["starts_at"]) if body.get("starts_at") else datetime.now(timezone.utc)
+        ends = datetime.fromisoformat(str(body.get("ends_at")))
+        areas = body.get("areas")
+        if not isinstance(areas, list) or not all(isinstance(a, str) for a in areas):
+            raise ValueError("areas skal være en liste af områder, eller [\"*\"].")
+        kommune = body.get("kommune") or None
+        notice_id = notices.publish(str(body.get("text") or ""), areas, starts, ends, kommune,
+                                    session.username, url=request.app[state.SETTINGS].database_url)
+    except (KeyError, TypeError, ValueError) as error:
+        return web.json_response({"error": f"Ugyldig driftsmeddelelse: {error}"}, status=400)
+    return web.json_response({"id": notice_id}, status=201)
+
+
+async def api_end_notice(request: web.Request) -> web.Response:
+    session = require(request, "any", api=True)
+    await require_csrf(request, session)
+    try:
+        notice_id = int(request.match_info["id"])
+    except ValueError:
+        raise web.HTTPNotFound()
+    if not notices.end_notice(notice_id, url=request.app[state.SETTINGS].database_url):
+        return web.json_response({"error": "Driftsmeddelelsen findes ikke."}, status=404)
+    return web.json_response({"ended": notice_id})
+
+
 # --- the citizen's side -------------------------------------------------------
 
 def citizen_conversation(request: web.Request, sender: Any, token: Any) -> str:
@@ -357,6 +421,9 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/api/staff/escalations/{id}", api_get)
     app.router.add_post("/api/staff/escalations/{id}/{action:claim|reply|resolve|forward}", api_action)
     app.router.add_get("/api/staff/stream", api_stream)
+    app.router.add_get("/api/notices", api_notices)
+    app.router.add_post("/api/notices", api_publish_notice)
+    app.router.add_post("/api/notices/{id}/end", api_end_notice)
     app.router.add_get("/api/chat/messages", citizen_messages)
     app.router.add_post("/api/chat/callback", citizen_callback)
 

@@ -278,3 +278,31 @@ async def test_escalations_survive_a_restart_of_the_web_service(aiohttp_client, 
     await asyncio.sleep(0.5)  # let the restarted service follow the event stream again
     listed = await (await anna.get("/api/staff/escalations")).json()
     assert [e["id"] for e in listed["escalations"]].count(handoff["escalation_id"]) == 1
+
+
+async def test_staff_and_analysts_publish_operational_notices(aiohttp_client, app, citizen):
+    from datetime import datetime, timedelta, timezone
+
+    anonymous = await aiohttp_client(app)
+    assert (await anonymous.get("/api/notices")).status == 401
+    carl = await staff_client(aiohttp_client, app, "carl")  # an analyst
+    ends = (datetime.now(timezone.utc) + timedelta(hours=1)).isoformat()
+    notice = {"text": "Digital Post er ustabil i dag", "areas": ["digital_post"], "ends_at": ends, "kommune": "odense"}
+    assert (await carl.post("/api/notices", json=notice)).status == 403, "CSRF token required"
+    created = await carl.post("/api/notices", json=notice, headers={"X-CSRF-Token": carl.csrf})
+    assert created.status == 201
+    notice_id = (await created.json())["id"]
+    bad = await carl.post("/api/notices", json={**notice, "areas": "alle"}, headers={"X-CSRF-Token": carl.csrf})
+    assert bad.status == 400 and "areas" in (await bad.json())["error"]
+
+    response = await citizen.post("/api/chat", json={"sender": sender(), "message": "jeg kan ikke finde mit brev i digital post",
+                                                     "kommune": "odense"})
+    messages = (await response.json())["messages"]
+    assert messages[0]["text"] == "Driftsmeddelelse: Digital Post er ustabil i dag"
+
+    anna = await staff_client(aiohttp_client, app, "anna")
+    active = await (await anna.get("/api/notices", params={"active": "1", "kommune": "odense", "area": "digital_post"})).json()
+    assert [n["id"] for n in active["notices"]] == [notice_id]
+    assert (await anna.post(f"/api/notices/{notice_id}/end", headers={"X-CSRF-Token": anna.csrf})).status == 200
+    active = await (await anna.get("/api/notices", params={"active": "1", "kommune": "odense", "area": "digital_post"})).json()
+    assert active["notices"] == []
