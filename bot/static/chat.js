@@ -11,6 +11,9 @@
     sessionStorage.setItem("borgerguide-sender", sender);
   }
   var kommune = new URLSearchParams(location.search).get("kommune") || undefined;
+  var token = sessionStorage.getItem("borgerguide-token");
+  var since = Date.now() / 1000;
+  var polling = null;
 
   function add(cls, text) {
     var div = document.createElement("div");
@@ -57,8 +60,27 @@
       .then(function (data) {
         if (data.error) { add("bot", data.error); return; }
         data.messages.forEach(render);
+        if (data.token) { token = data.token; sessionStorage.setItem("borgerguide-token", token); }
+        since = Date.now() / 1000;
+        handoff(data.handoff);
       })
       .catch(function () { add("bot", "Chatten svarer ikke lige nu. Prøv igen om lidt."); });
+  }
+  // While staff have the conversation: show the queue and fetch staff replies.
+  function handoff(state) {
+    if (!state) { if (polling) { clearInterval(polling); polling = null; } return; }
+    if (state.status === "open" && state.position) {
+      add("bot", "Du er nr. " + state.position + " i køen. Forventet ventetid: ca. " + state.estimate_minutes + " min.");
+    }
+    if (!polling) polling = setInterval(poll, 3000);
+  }
+  function poll() {
+    var url = "/api/chat/messages?sender=" + encodeURIComponent(sender) + "&token=" + encodeURIComponent(token || "") + "&since=" + since;
+    fetch(url).then(function (r) { return r.json(); }).then(function (data) {
+      if (data.error) return;
+      data.messages.forEach(function (m) { since = Math.max(since, m.timestamp); render(m); });
+      if (!data.handoff) { clearInterval(polling); polling = null; }
+    }).catch(function () {});
   }
   form.addEventListener("submit", function (e) {
     e.preventDefault();
