@@ -16,8 +16,8 @@ import yaml
 
 from conftest import ROOT, parse
 
-ACCURACY_FLOOR = 0.85
-OUT_OF_SCOPE_FLOOR = 0.70
+ACCURACY_FLOOR = 0.90
+OUT_OF_SCOPE_FLOOR = 0.85
 ANNOTATION = re.compile(r"\[([^\]]*)\](\([^)]*\)|\{[^}]*\})")
 NOT_UNDERSTOOD = {"out_of_scope", "nlu_fallback"}
 
