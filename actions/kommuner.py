@@ -14,6 +14,7 @@ from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional
+from urllib.parse import urlparse
 
 from actions.catalogue import is_https_url, load_catalogue
 from actions.content import content_dir, read_yaml
@@ -136,6 +137,9 @@ def validate_kommune(kommune_id: str, data: Any, solution_ids: Optional[set] = N
             parse_hours(value)
         except ValueError as error:
             errors.append(f"borgerservice.special_days.{day}: {error}")
+    for origin in data.get("widget_origins") or []:
+        if not is_https_url(origin) or urlparse(str(origin)).path not in ("", "/"):
+            errors.append(f"widget_origins: {origin!r} must be an https origin like https://www.kommune.dk")
     for solution_id, override in (data.get("solutions") or {}).items():
         if solution_ids is not None and solution_id not in solution_ids:
             errors.append(f"solutions.{solution_id} is not in the catalogue")

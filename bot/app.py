@@ -38,6 +38,43 @@ class BadInput(ValueError):
     """Input the API refuses, with a Danish message for the citizen."""
 
 
+def allowed_origins(kommune_id: Optional[str] = None) -> set:
+    """Sites allowed to embed the widget: each kommune's `widget_origins`
+    (content/kommuner/<id>.yml) and BORGERGUIDE_ALLOWED_ORIGINS (comma list)."""
+    import os
+
+    from actions.content import content_dir, read_yaml
+
+    origins = {o.strip().rstrip("/") for o in os.environ.get("BORGERGUIDE_ALLOWED_ORIGINS", "").split(",") if o.strip()}
+    paths = sorted((content_dir() / "kommuner").glob("*.yml"))
+    for path in paths:
+        if kommune_id is None or path.stem == kommune_id:
+            origins |= {str(o).rstrip("/") for o in (read_yaml(path).get("widget_origins") or [])}
+    return origins
+
+
+@web.middleware
+async def origin_middleware(request: web.Request, handler):
+    """The public chat API answers its own pages and the kommuner's allowed
+    sites (CORS); any other site's browser gets a 403."""
+    origin = request.headers.get("Origin")
+    if not request.path.startswith("/api/chat") or not origin:
+        return await handler(request)
+    own = f"{request.scheme}://{request.host}"
+    if origin == own:
+        return await handler(request)
+    if origin.rstrip("/") not in allowed_origins():
+        return json_error(403, "Denne hjemmeside må ikke bruge Borgerguiden.")
+    if request.method == "OPTIONS":
+        response: web.StreamResponse = web.Response(status=204)
+    else:
+        response = await handler(request)
+    response.headers.update({"Access-Control-Allow-Origin": origin, "Vary": "Origin",
+                             "Access-Control-Allow-Methods": "GET, POST",
+                             "Access-Control-Allow-Headers": "Content-Type", "Access-Control-Max-Age": "600"})
+    return response
+
+
 def json_error(status: int, message: str) -> web.Response:
     return web.json_response({"error": message}, status=status)
 
@@ -103,6 +140,11 @@ async def chat(request: web.Request) -> web.Response:
     except ValueError:
         raise BadInput("Forespørgslen er ikke gyldig JSON.")
     forward = parse_chat_request(body, settings.max_message_chars)
+    origin = request.headers.get("Origin")
+    kommune = forward["metadata"].get("kommune")
+    if origin and origin != f"{request.scheme}://{request.host}" and kommune and \
+            origin.rstrip("/") not in allowed_origins(kommune):
+        return json_error(403, "Denne hjemmeside må ikke bruge Borgerguiden for denne kommune.")
     try:
         async with request.app[HTTP].post(
             f"{settings.rasa_url}/webhooks/rest/webhook",
@@ -127,6 +169,19 @@ async def chat(request: web.Request) -> web.Response:
 
 async def index(request: web.Request) -> web.FileResponse:
     return web.FileResponse(STATIC / "chat.html")
+
+
+async def preflight(request: web.Request) -> web.Response:
+    """CORS preflight; origin_middleware adds the headers for allowed sites."""
+    return web.Response(status=204)
+
+
+async def widget(request: web.Request) -> web.FileResponse:
+    return web.FileResponse(STATIC / "widget.js", headers={"Cache-Control": "public, max-age=300"})
+
+
+async def demo(request: web.Request) -> web.FileResponse:
+    return web.FileResponse(STATIC / "demo.html")
 
 
 async def http_session(app: web.Application):
@@ -171,13 +226,17 @@ async def stores(app: web.Application):
 
 
 def create_app(settings: Optional[Settings] = None) -> web.Application:
-    app = web.Application(middlewares=[error_middleware], client_max_size=64 * 1024)
+    app = web.Application(middlewares=[error_middleware, origin_middleware], client_max_size=64 * 1024)
     app[SETTINGS] = settings or Settings.from_env()
     app.cleanup_ctx.append(http_session)
     app.cleanup_ctx.append(stores)
     app.router.add_get("/health", health)
     app.router.add_get("/", index)
+    app.router.add_get("/widget.js", widget)
+    app.router.add_get("/demo", demo)
     app.router.add_post("/api/chat", chat)
+    app.router.add_route("OPTIONS", "/api/chat", preflight)
+    app.router.add_route("OPTIONS", "/api/chat/callback", preflight)
     app.router.add_static("/static/", STATIC)
     staff.add_routes(app)
     return app

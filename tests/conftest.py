@@ -6,6 +6,7 @@ import subprocess
 import sys
 import urllib.request
 from pathlib import Path
+import os
 from typing import Any, Dict, List, Optional
 
 import pytest
@@ -109,3 +110,34 @@ def parse(stack: Stack, text: str) -> Dict[str, Any]:
 
 def customs(messages: List[Dict[str, Any]], kind: str) -> List[Dict[str, Any]]:
     return [m["custom"] for m in messages if isinstance(m.get("custom"), dict) and m["custom"].get("type") == kind]
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="session")
+def web(stack):
+    stack.env.update(BORGERGUIDE_EVENTS_DB=f"sqlite:///{stack.events_db}",
+                     BORGERGUIDE_SECRET="browser-test-secret-" + "y" * 32,
+                     BORGERGUIDE_DB=os.environ["BORGERGUIDE_DB"])
+    stack.start_web()
+    yield stack
+    stack.stop_one("web")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Chromium per test module: sync Playwright holds an event loop while it
+    runs, which the asyncio tests of other modules must not meet."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Debian's chromium is missing: run `make browser` (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+

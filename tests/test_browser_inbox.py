@@ -2,10 +2,8 @@
 Playwright): citizen text with HTML/JS appears as inert text."""
 from __future__ import annotations
 
-import json
 import os
 import uuid
-from pathlib import Path
 
 import pytest
 
@@ -13,36 +11,15 @@ from bot.auth import Accounts
 from actions.notices import engine_for
 from conftest import ROOT, post_json
 
-CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "browser-test-password"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
-@pytest.fixture(scope="module")
-def web(stack):
-    stack.env.update(BORGERGUIDE_EVENTS_DB=f"sqlite:///{stack.events_db}",
-                     BORGERGUIDE_SECRET="browser-test-secret-" + "y" * 32,
-                     BORGERGUIDE_DB=os.environ["BORGERGUIDE_DB"])
-    stack.start_web()
+@pytest.fixture(scope="module", autouse=True)
+def staff_account():
     try:
         Accounts(engine_for(os.environ["BORGERGUIDE_DB"])).add_user("dorte", PASSWORD, "staff")
     except ValueError:
         pass
-    yield stack
-    stack.stop_one("web")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Debian's chromium is missing: run `make browser` (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
 
 
 def test_citizen_html_is_inert_text_in_the_inbox(web, browser):

@@ -106,3 +106,24 @@ def test_settings_refuse_the_dev_token_in_production():
     production = Settings.from_env({"BORGERGUIDE_ENV": "production", "RASA_TOKEN": "s3cret",
                                     "BORGERGUIDE_SECRET": "k" * 40})
     assert production.rasa_token == "s3cret" and production.secret == "k" * 40
+
+
+async def test_foreign_origin_is_refused_and_allowed_sites_get_cors(client):
+    body = {"sender": citizen(), "message": "hej", "kommune": "odense"}
+    evil = await client.post("/api/chat", json=body, headers={"Origin": "https://evil.example"})
+    assert evil.status == 403
+    ok = await client.post("/api/chat", json=body, headers={"Origin": "https://www.odense.dk"})
+    assert ok.status == 200 and ok.headers["Access-Control-Allow-Origin"] == "https://www.odense.dk"
+    wrong_kommune = await client.post("/api/chat", json={**body, "kommune": "aarhus"},
+                                      headers={"Origin": "https://www.odense.dk"})
+    assert wrong_kommune.status == 403
+    preflight = await client.options("/api/chat", headers={"Origin": "https://aarhus.dk",
+                                                            "Access-Control-Request-Method": "POST"})
+    assert preflight.status == 204 and preflight.headers["Access-Control-Allow-Origin"] == "https://aarhus.dk"
+
+
+async def test_widget_script_and_demo_page_are_served(client):
+    script = await client.get("/widget.js")
+    assert script.status == 200 and "attachShadow" in await script.text()
+    demo = await client.get("/demo")
+    assert 'src="/widget.js" data-kommune="aarhus"' in await demo.text()

@@ -1,0 +1,216 @@
+/*
+ * Borgerguide chat widget. One script tag on any page:
+ *   <script src="https://borgerguide.example/widget.js" data-kommune="aarhus" defer></script>
+ * adds a chat button and panel inside a Shadow DOM (styles isolated from the
+ * host page). No framework, no cookies, no third parties: it talks only to the
+ * Borgerguide service it was loaded from. Citizen and bot text is always
+ * inserted as text (textContent), links only to http(s) URLs.
+ */
+(function () {
+  "use strict";
+  var script = document.currentScript;
+  var BASE = new URL(script.src).origin;
+  var KOMMUNE = script.getAttribute("data-kommune") || undefined;
+  var STORE = "borgerguide-" + (KOMMUNE || "default");
+  var state = JSON.parse(sessionStorage.getItem(STORE) || "null") || {
+    sender: "w-" + Array.from(crypto.getRandomValues(new Uint8Array(16)), function (b) {
+      return b.toString(16).padStart(2, "0"); }).join(""),
+    token: null, log: [], open: false, since: 0
+  };
+  function save() { sessionStorage.setItem(STORE, JSON.stringify(state)); }
+
+  var host = document.createElement("div");
+  host.id = "borgerguide-widget";
+  var root = host.attachShadow({mode: "open"});
+  var style = document.createElement("link");
+  style.rel = "stylesheet";
+  style.href = BASE + "/static/widget/widget.css";
+  root.appendChild(style);
+
+  var launcher = el("button", "launcher", "Chat med Borgerguiden");
+  launcher.type = "button";
+  launcher.setAttribute("aria-expanded", "false");
+  launcher.setAttribute("aria-controls", "bg-panel");
+  var panel = el("section", "panel");
+  panel.id = "bg-panel";
+  panel.setAttribute("role", "dialog");
+  panel.setAttribute("aria-label", "Chat med Borgerguiden");
+  panel.hidden = true;
+  var header = el("div", "header");
+  var title = el("h2", "title", "Borgerguiden");
+  var restart = el("button", "small", "Start forfra");
+  restart.type = "button";
+  var close = el("button", "small", "Luk");
+  close.type = "button";
+  close.setAttribute("aria-label", "Luk chatten");
+  header.append(title, restart, close);
+  var log = el("div", "log");
+  log.setAttribute("role", "log");
+  log.setAttribute("aria-live", "polite");
+  log.setAttribute("aria-label", "Samtale");
+  var status = el("p", "status");
+  status.setAttribute("role", "status");
+  var form = el("form", "form");
+  var label = el("label", "visually-hidden", "Din besked");
+  label.htmlFor = "bg-input";
+  var input = el("input", "input");
+  input.id = "bg-input";
+  input.maxLength = 2000;
+  input.autocomplete = "off";
+  input.placeholder = "Skriv din besked her";
+  var send = el("button", "send", "Send");
+  send.type = "submit";
+  form.append(label, input, send);
+  panel.append(header, status, log, form);
+  root.append(launcher, panel);
+
+  function el(tag, cls, text) {
+    var node = document.createElement(tag);
+    if (cls) node.className = cls;
+    if (text) node.textContent = text;
+    return node;
+  }
+  function safeUrl(url) {
+    try { var u = new URL(url); return (u.protocol === "https:" || u.protocol === "http:") ? u.href : null; }
+    catch (e) { return null; }
+  }
+
+  function draw(entry) {
+    if (entry.kind === "user") { log.appendChild(el("p", "msg user", entry.text)); }
+    else if (entry.kind === "bot") {
+      var m = entry.message;
+      if (m.text) log.appendChild(el("p", "msg bot" + (m.staff ? " staff" : ""), (m.staff ? "Medarbejder: " : "") + m.text));
+      if (m.custom && m.custom.type === "solution") log.appendChild(card(m.custom));
+      if (m.custom && m.custom.type === "notice") log.appendChild(el("p", "notice", m.custom.text));
+      if (m.buttons && m.buttons.length && entry.live) {
+        var wrap = el("div", "buttons");
+        m.buttons.forEach(function (b) {
+          var btn = el("button", "quick", b.title);
+          btn.type = "button";
+          btn.addEventListener("click", function () { ask({payload: b.payload}, b.title); });
+          wrap.appendChild(btn);
+        });
+        log.appendChild(wrap);
+      }
+    }
+    log.scrollTop = log.scrollHeight;
+  }
+  function card(c) {
+    var box = el("div", "card");
+    box.appendChild(el("h3", "card-title", c.title));
+    var ol = el("ol", "steps");
+    (c.steps || []).forEach(function (s) { ol.appendChild(el("li", null, s)); });
+    box.appendChild(ol);
+    var url = safeUrl(c.url);
+    if (url) {
+      var a = el("a", "go", "Gå til selvbetjeningen");
+      a.href = url; a.target = "_blank"; a.rel = "noopener noreferrer";
+      box.appendChild(a);
+    }
+    if (c.login && c.login !== "Ingen") box.appendChild(el("p", "login", "Du skal bruge: " + c.login));
+    return box;
+  }
+  function redraw() {
+    log.textContent = "";
+    var lastBot = -1;
+    state.log.forEach(function (e, i) { if (e.kind === "bot") lastBot = i; });
+    state.log.forEach(function (e, i) { e.live = i >= lastBot; draw(e); });
+  }
+  function remember(entry) { state.log.push(entry); if (state.log.length > 200) state.log.shift(); save(); }
+
+  function showHandoff(h) {
+    if (!h) { status.textContent = ""; return; }
+    if (h.status === "open" && h.mode === "live") {
+      status.textContent = "Du venter på en medarbejder. Du er nr. " + h.position + " i køen (ca. " + h.estimate_minutes + " min).";
+    } else if (h.status === "claimed") {
+      status.textContent = "En medarbejder fra Borgerservice skriver med dig.";
+    } else if (h.mode === "callback" && !h.callback_requested) {
+      status.textContent = "Vi kan ringe dig op.";
+    } else { status.textContent = ""; }
+    if (h.offer_callback && !h.callback_requested && !root.querySelector(".callback")) callbackForm(h);
+  }
+  function callbackForm(h) {
+    var f = el("form", "callback");
+    f.appendChild(el("p", null, "Skriv dit telefonnummer, så ringer Borgerservice dig op."));
+    var pl = el("label", null, "Telefonnummer"); var phone = el("input"); phone.id = "bg-phone"; phone.type = "tel"; pl.htmlFor = "bg-phone";
+    var tl = el("label", null, "Hvornår passer det dig?"); var when = el("input"); when.id = "bg-when"; tl.htmlFor = "bg-when";
+    var cl = el("label", "consent"); var consent = el("input"); consent.type = "checkbox"; consent.id = "bg-consent";
+    cl.append(consent, document.createTextNode(" Ja, I må gemme mit nummer og ringe til mig om denne sag."));
+    var ok = el("button", "send", "Ring mig op"); ok.type = "submit";
+    f.append(pl, phone, tl, when, cl, ok);
+    f.addEventListener("submit", function (e) {
+      e.preventDefault();
+      post("/api/chat/callback", {sender: state.sender, token: state.token, escalation_id: h.escalation_id,
+                                  phone: phone.value, time: when.value, consent: consent.checked})
+        .then(function (d) { status.textContent = d.error || d.message; if (!d.error) f.remove(); });
+    });
+    log.appendChild(f);
+  }
+
+  var polling = null;
+  function poll() {
+    if (!state.token) return;
+    fetch(BASE + "/api/chat/messages?sender=" + encodeURIComponent(state.sender) + "&token=" +
+          encodeURIComponent(state.token) + "&since=" + state.since)
+      .then(function (r) { return r.json(); })
+      .then(function (d) {
+        if (d.error) return;
+        d.messages.forEach(function (m) { state.since = Math.max(state.since, m.timestamp); remember({kind: "bot", message: m}); });
+        if (d.messages.length) redraw();
+        showHandoff(d.handoff);
+        if (!d.handoff && polling) { clearInterval(polling); polling = null; }
+      }).catch(function () {});
+  }
+  function post(path, body) {
+    return fetch(BASE + path, {method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify(body)})
+      .then(function (r) { return r.json(); });
+  }
+  function ask(body, shown) {
+    remember({kind: "user", text: shown});
+    redraw();
+    body.sender = state.sender; body.kommune = KOMMUNE;
+    send.disabled = true;
+    return post("/api/chat", body).then(function (d) {
+      send.disabled = false;
+      if (d.error) { remember({kind: "bot", message: {text: d.error}}); redraw(); return; }
+      if (d.token) state.token = d.token;
+      state.since = Date.now() / 1000;
+      d.messages.forEach(function (m) { remember({kind: "bot", message: m}); });
+      save(); redraw(); showHandoff(d.handoff);
+      if (d.handoff && !polling) polling = setInterval(poll, 3000);
+    }).catch(function () {
+      send.disabled = false;
+      remember({kind: "bot", message: {text: "Chatten svarer ikke lige nu. Prøv igen om lidt."}}); redraw();
+    });
+  }
+
+  function setOpen(open) {
+    state.open = open; save();
+    panel.hidden = !open;
+    launcher.setAttribute("aria-expanded", String(open));
+    if (open) {
+      if (!state.log.length) { remember({kind: "bot", message: {text: "Hej! Skriv kort, hvad du vil have hjælp til, fx \"jeg skal flytte\"."}}); redraw(); }
+      input.focus();
+    } else { launcher.focus(); }
+  }
+  launcher.addEventListener("click", function () { setOpen(!state.open); });
+  close.addEventListener("click", function () { setOpen(false); });
+  panel.addEventListener("keydown", function (e) { if (e.key === "Escape") setOpen(false); });
+  restart.addEventListener("click", function () {
+    ask({message: "start forfra"}, "Start forfra").then(function () {
+      state.log = state.log.slice(-4); save(); redraw(); input.focus(); });
+  });
+  form.addEventListener("submit", function (e) {
+    e.preventDefault();
+    var text = input.value.trim();
+    if (!text) return;
+    input.value = "";
+    ask({message: text}, text);
+  });
+
+  document.body.appendChild(host);
+  redraw();
+  if (state.open) { panel.hidden = false; launcher.setAttribute("aria-expanded", "true"); }
+  if (state.token) poll();
+  window.Borgerguide = {open: function () { setOpen(true); }};
+})();

@@ -1,0 +1,100 @@
+"""The embeddable widget in a real browser (Debian's chromium via Playwright)
+on the demo page served by the web service."""
+from __future__ import annotations
+
+import pytest
+
+from conftest import ROOT
+
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+@pytest.fixture
+def page(web, browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(f"{web.web_url}/demo")
+    yield page
+    context.close()
+
+
+def ask(page, text):
+    before = page.locator(".msg.bot, .card").count()
+    page.fill("#bg-input", text)
+    page.press("#bg-input", "Enter")
+    page.wait_for_function(
+        "n => document.querySelector('#borgerguide-widget').shadowRoot.querySelectorAll('.msg.bot, .card').length > n",
+        arg=before, timeout=20000)
+
+
+def test_message_card_quick_reply_and_reload(page):
+    page.click("text=Chat med Borgerguiden")
+    ask(page, "jeg har mistet mit gule sundhedskort")
+    card = page.locator(".card").last
+    assert "Bestil nyt sundhedskort" in card.inner_text()
+    link = card.locator("a.go")
+    assert link.inner_text() == "Gå til selvbetjeningen" and link.get_attribute("href").startswith("https://")
+    ask(page, "jeg skal flytte")
+    page.click("button.quick:has-text('Til udlandet')")
+    page.wait_for_function(
+        "() => [...document.querySelector('#borgerguide-widget').shadowRoot.querySelectorAll('.card-title')]"
+        ".some(e => e.textContent === 'Flytning til udlandet')", timeout=20000)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "widget-desktop.png"))
+    page.reload()
+    assert "Flytning til udlandet" in page.locator(".log").inner_text(), "the conversation survives a reload"
+    assert page.locator(".panel").is_visible()
+    ask(page, "hvad koster det")
+    assert "gratis" in page.locator(".msg.bot").last.inner_text()
+
+
+def test_citizen_html_is_shown_as_text(page):
+    page.click("text=Chat med Borgerguiden")
+    ask(page, '<img src=x onerror="document.title=\'pwned\'">')
+    assert page.locator(".log img").count() == 0
+    assert "<img src=x" in page.locator(".msg.user").last.inner_text()
+    assert page.title() != "pwned"
+
+
+def test_handoff_shows_the_waiting_state(page):
+    page.click("text=Chat med Borgerguiden")
+    ask(page, "jeg vil tale med en medarbejder")
+    status = page.locator(".status")
+    status.wait_for(state="visible", timeout=10000)
+    assert "medarbejder" in status.inner_text() or "ringe dig op" in status.inner_text()
+
+
+def test_keyboard_only(page):
+    page.keyboard.press("Tab")  # the host page's links first
+    for _ in range(6):
+        if page.evaluate("document.activeElement && document.activeElement.id") == "borgerguide-widget":
+            break
+        page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.querySelector('#borgerguide-widget').shadowRoot.activeElement.id") == "bg-input"
+    page.keyboard.type("mit pas er udløbet")
+    page.keyboard.press("Enter")
+    page.locator(".card").last.wait_for(timeout=20000)
+    assert "Bestil pas" in page.locator(".card").last.inner_text()
+    page.keyboard.press("Escape")
+    assert not page.locator(".panel").is_visible()
+    assert page.evaluate("document.querySelector('#borgerguide-widget').shadowRoot.activeElement.className") == "launcher"
+
+
+def test_host_page_styles_do_not_leak_in(page):
+    page.click("text=Chat med Borgerguiden")
+    color = page.locator("button.send").evaluate("b => getComputedStyle(b).backgroundColor")
+    assert color == "rgb(0, 69, 124)"
+
+
+def test_phone_width_320(web, browser):
+    context = browser.new_context(viewport={"width": 320, "height": 640})
+    page = context.new_page()
+    page.goto(f"{web.web_url}/demo")
+    page.click("text=Chat med Borgerguiden")
+    ask(page, "jeg har fået ny telefon og mitid virker ikke")
+    box = page.locator(".panel").bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 320
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    page.screenshot(path=str(ARTIFACTS / "widget-phone-320.png"))
+    context.close()
