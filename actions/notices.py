@@ -108,15 +108,16 @@ def _row(row) -> Notice:
 
 
 def active(kommune: Optional[str], area: Optional[str], now: Optional[datetime] = None,
-           url: Optional[str] = None) -> List[Notice]:
-    """Notices in force now for the kommune (and national ones) and the area."""
+           url: Optional[str] = None, any_area: bool = False) -> List[Notice]:
+    """Notices in force now for the kommune (and national ones) and the area
+    (or for any area with `any_area`)."""
     now = _utc(now or datetime.now(timezone.utc))
     table = notices_table
     query = sa.select(table).where(table.c.starts_at <= now, table.c.ends_at > now).where(
         sa.or_(table.c.kommune.is_(None), table.c.kommune == kommune)).order_by(table.c.starts_at)
     with engine_for(url or database_url()).connect() as connection:
         rows = [_row(r) for r in connection.execute(query)]
-    return [n for n in rows if n.concerns(area)]
+    return rows if any_area else [n for n in rows if n.concerns(area)]
 
 
 def all_notices(url: Optional[str] = None) -> List[Notice]:

@@ -23,7 +23,8 @@ from bot.auth import Accounts
 from bot.escalations import EscalationStore, EscalationSync
 from bot.rasa_client import RasaClient
 from bot.settings import Settings
-from bot.state import ACCOUNTS, ESCALATIONS, HTTP, RASA, SETTINGS
+from bot.ratings import Ratings
+from bot.state import ACCOUNTS, ESCALATIONS, HTTP, RASA, RATINGS, SETTINGS
 
 logger = logging.getLogger(__name__)
 
@@ -207,6 +208,7 @@ async def stores(app: web.Application):
     engine = engine_for(settings.database_url)
     app[ACCOUNTS] = Accounts(engine)
     app[ESCALATIONS] = EscalationStore(engine)
+    app[RATINGS] = Ratings(engine)
     app[SYNC] = EscalationSync(app[ESCALATIONS], engine_for(settings.events_url))
     app[SYNC_LOCK] = asyncio.Lock()
 
@@ -237,6 +239,7 @@ def create_app(settings: Optional[Settings] = None) -> web.Application:
     app.router.add_post("/api/chat", chat)
     app.router.add_route("OPTIONS", "/api/chat", preflight)
     app.router.add_route("OPTIONS", "/api/chat/callback", preflight)
+    app.router.add_route("OPTIONS", "/api/chat/rating", preflight)
     app.router.add_static("/static/", STATIC)
     staff.add_routes(app)
     return app

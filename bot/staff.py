@@ -409,6 +409,27 @@ async def citizen_callback(request: web.Request) -> web.Response:
     return web.json_response({"ok": True, "message": f"Tak. Borgerservice ringer dig op ({when})."})
 
 
+async def citizen_rating(request: web.Request) -> web.Response:
+    """{"sender", "token", "score": 1-5, "comment"?, "area"?, "kommune"?}"""
+    body = await json_object(request)
+    conversation_id = citizen_conversation(request, body.get("sender"), body.get("token"))
+    area = body.get("area") if isinstance(body.get("area"), str) else None
+    kommune = body.get("kommune") if isinstance(body.get("kommune"), str) else None
+    try:
+        request.app[state.RATINGS].add(conversation_id, body.get("score"), body.get("comment") or None,
+                                       (kommune or "")[:64] or None, (area or "")[:40] or None)
+    except ValueError as error:
+        return web.json_response({"error": str(error)}, status=400)
+    return web.json_response({"ok": True, "message": "Tak for din vurdering."})
+
+
+async def citizen_notices(request: web.Request) -> web.Response:
+    """Active operational notices for a kommune, any area (public: the widget's banner)."""
+    kommune = request.query.get("kommune") or None
+    items = notices.active(kommune, None, any_area=True, url=request.app[state.SETTINGS].database_url)
+    return web.json_response({"notices": [{"text": n.text, "areas": list(n.areas)} for n in items]})
+
+
 def add_routes(app: web.Application) -> None:
     app.router.add_get("/login", login_page)
     app.router.add_post("/login", login_form)
@@ -425,6 +446,8 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post("/api/notices", api_publish_notice)
     app.router.add_post("/api/notices/{id}/end", api_end_notice)
     app.router.add_get("/api/chat/messages", citizen_messages)
+    app.router.add_post("/api/chat/rating", citizen_rating)
+    app.router.add_get("/api/chat/notices", citizen_notices)
     app.router.add_post("/api/chat/callback", citizen_callback)
 
 

@@ -7,6 +7,7 @@ from aiohttp import web
 from bot.auth import Accounts
 from bot.escalations import EscalationStore
 from bot.rasa_client import RasaClient
+from bot.ratings import Ratings
 from bot.settings import Settings
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -14,3 +15,4 @@ HTTP = web.AppKey("http", aiohttp.ClientSession)
 RASA = web.AppKey("rasa", RasaClient)
 ACCOUNTS = web.AppKey("accounts", Accounts)
 ESCALATIONS = web.AppKey("escalations", EscalationStore)
+RATINGS = web.AppKey("ratings", Ratings)

@@ -98,3 +98,50 @@ def test_phone_width_320(web, browser):
     assert page.evaluate("document.documentElement.scrollWidth") <= 320
     page.screenshot(path=str(ARTIFACTS / "widget-phone-320.png"))
     context.close()
+
+
+def test_rating_is_stored_redacted(page):
+    import os
+
+    import sqlalchemy as sa
+
+    from actions.notices import engine_for
+
+    page.click("text=Chat med Borgerguiden")
+    ask(page, "mit pas er udløbet")
+    page.click("button.link:has-text('Bedøm samtalen')")
+    page.check("input[name=score][value='4']")
+    page.fill("#bg-comment", "fin hjælp, mit nummer er 12345678")
+    page.click("button.send:has-text('Send vurdering')")
+    page.wait_for_function("() => document.querySelector('#borgerguide-widget').shadowRoot"
+                           ".querySelector('.status').textContent === 'Tak for din vurdering.'", timeout=10000)
+    with engine_for(os.environ["BORGERGUIDE_DB"]).connect() as connection:
+        row = connection.execute(sa.text("SELECT score, comment, kommune, area FROM ratings ORDER BY id DESC")).first()
+    assert tuple(row) == (4, "fin hjælp, mit nummer er [TELEFON]", "aarhus", "pas")
+
+
+def test_transcript_download(page):
+    page.click("text=Chat med Borgerguiden")
+    ask(page, "jeg har mistet mit pas")
+    with page.expect_download() as download:
+        page.click("button.link:has-text('Gem samtalen')")
+    text = open(download.value.path(), encoding="utf-8").read()
+    assert "Du: jeg har mistet mit pas" in text and "Bestil pas" in text
+
+
+def test_an_active_notice_shows_as_a_banner(web, browser):
+    from datetime import datetime, timedelta, timezone
+
+    from actions import notices
+
+    now = datetime.now(timezone.utc)
+    notices.publish("Borgerservice i Aarhus er lukket i dag", ["*"], now - timedelta(minutes=1),
+                    now + timedelta(minutes=20), kommune="aarhus", created_by="test")
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"{web.web_url}/demo")
+    page.click("text=Chat med Borgerguiden")
+    banner = page.locator(".banner")
+    banner.wait_for(state="visible", timeout=10000)
+    assert banner.inner_text() == "Borgerservice i Aarhus er lukket i dag"
+    context.close()

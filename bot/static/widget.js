@@ -61,7 +61,16 @@
   var send = el("button", "send", "Send");
   send.type = "submit";
   form.append(label, input, send);
-  panel.append(header, status, log, form);
+  var banner = el("p", "banner");
+  banner.setAttribute("role", "note");
+  banner.hidden = true;
+  var footer = el("div", "footer");
+  var rateButton = el("button", "link", "Bedøm samtalen");
+  rateButton.type = "button";
+  var saveButton = el("button", "link", "Gem samtalen");
+  saveButton.type = "button";
+  footer.append(rateButton, saveButton);
+  panel.append(header, banner, status, log, form, footer);
   root.append(launcher, panel);
 
   function el(tag, cls, text) {
@@ -175,7 +184,10 @@
       if (d.error) { remember({kind: "bot", message: {text: d.error}}); redraw(); return; }
       if (d.token) state.token = d.token;
       state.since = Date.now() / 1000;
-      d.messages.forEach(function (m) { remember({kind: "bot", message: m}); });
+      d.messages.forEach(function (m) {
+        if (m.custom && m.custom.type === "solution") state.area = m.custom.solution_id;
+        remember({kind: "bot", message: m});
+      });
       save(); redraw(); showHandoff(d.handoff);
       if (d.handoff && !polling) polling = setInterval(poll, 3000);
     }).catch(function () {
@@ -183,6 +195,65 @@
       remember({kind: "bot", message: {text: "Chatten svarer ikke lige nu. Prøv igen om lidt."}}); redraw();
     });
   }
+
+  // Operational notices for the kommune, as a banner.
+  function loadNotices() {
+    fetch(BASE + "/api/chat/notices" + (KOMMUNE ? "?kommune=" + encodeURIComponent(KOMMUNE) : ""))
+      .then(function (r) { return r.json(); })
+      .then(function (d) {
+        var texts = (d.notices || []).map(function (n) { return n.text; });
+        banner.textContent = texts.join(" · ");
+        banner.hidden = !texts.length;
+      }).catch(function () {});
+  }
+
+  // Satisfaction: 1-5 and an optional comment.
+  function ratingForm() {
+    if (root.querySelector(".rating")) return;
+    var f = el("form", "rating");
+    var fs = el("fieldset"); fs.appendChild(el("legend", null, "Hvordan var din oplevelse? (1 = dårlig, 5 = rigtig god)"));
+    var row = el("div", "scores");
+    [1, 2, 3, 4, 5].forEach(function (n) {
+      var l = el("label", "score"); var r = el("input"); r.type = "radio"; r.name = "score"; r.value = String(n);
+      l.append(r, document.createTextNode(" " + n)); row.appendChild(l);
+    });
+    fs.appendChild(row); f.appendChild(fs);
+    var cl = el("label", null, "Kommentar (frivillig)"); var c = el("textarea"); c.id = "bg-comment"; c.maxLength = 1000; cl.htmlFor = "bg-comment";
+    var ok = el("button", "send", "Send vurdering"); ok.type = "submit";
+    f.append(cl, c, ok);
+    f.addEventListener("submit", function (e) {
+      e.preventDefault();
+      var chosen = f.querySelector("input[name=score]:checked");
+      if (!chosen) { status.textContent = "Vælg et tal fra 1 til 5."; return; }
+      if (!state.token) { status.textContent = "Skriv først en besked til Borgerguiden."; return; }
+      post("/api/chat/rating", {sender: state.sender, token: state.token, score: Number(chosen.value),
+                                comment: c.value, kommune: KOMMUNE, area: state.area})
+        .then(function (d) { status.textContent = d.error || d.message; if (!d.error) f.remove(); });
+    });
+    log.appendChild(f);
+    f.querySelector("input").focus();
+  }
+
+  // The transcript as a plain text file the citizen can keep.
+  function download() {
+    var lines = state.log.map(function (e) {
+      if (e.kind === "user") return "Du: " + e.text;
+      var m = e.message, parts = [];
+      if (m.text) parts.push((m.staff ? "Medarbejder: " : "Borgerguiden: ") + m.text);
+      if (m.custom && m.custom.type === "solution") {
+        parts.push(m.custom.title + " (" + m.custom.url + ")");
+        (m.custom.steps || []).forEach(function (s, i) { parts.push("  " + (i + 1) + ". " + s); });
+      }
+      return parts.join("\n");
+    }).filter(Boolean);
+    var blob = new Blob(["Samtale med Borgerguiden\n\n" + lines.join("\n") + "\n"], {type: "text/plain;charset=utf-8"});
+    var a = document.createElement("a");
+    a.href = URL.createObjectURL(blob);
+    a.download = "borgerguide-samtale.txt";
+    root.appendChild(a); a.click(); a.remove();
+  }
+  rateButton.addEventListener("click", ratingForm);
+  saveButton.addEventListener("click", download);
 
   function setOpen(open) {
     state.open = open; save();
@@ -210,6 +281,7 @@
 
   document.body.appendChild(host);
   redraw();
+  loadNotices();
   if (state.open) { panel.hidden = false; launcher.setAttribute("aria-expanded", "true"); }
   if (state.token) poll();
   window.Borgerguide = {open: function () { setOpen(true); }};
