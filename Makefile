@@ -11,8 +11,13 @@ export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
 # Nothing leaves the machine: no Rasa telemetry.
 export RASA_TELEMETRY_ENABLED := false
 
-browser:
+browser: tests/js/node_modules/.installed
 	@scripts/install-chromium.sh
+
+# axe-core for the accessibility check (npm registry)
+tests/js/node_modules/.installed: tests/js/package.json tests/js/package-lock.json
+	@cd tests/js && npm ci --no-audit --no-fund --silent
+	@touch $@
 
 .PHONY: help setup browser train run test validate validate-content test-nlu bench-nlu bench-xsid bench-parse clean
 

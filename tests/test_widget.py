@@ -145,3 +145,24 @@ def test_an_active_notice_shows_as_a_banner(web, browser):
     banner.wait_for(state="visible", timeout=10000)
     assert banner.inner_text() == "Borgerservice i Aarhus er lukket i dag"
     context.close()
+
+
+AXE = ROOT / "tests" / "js" / "node_modules" / "axe-core" / "axe.min.js"
+
+
+@pytest.mark.parametrize("width", [1280, 320])
+def test_axe_finds_no_serious_or_critical_violations(web, browser, width):
+    context = browser.new_context(viewport={"width": width, "height": 800})
+    page = context.new_page()
+    page.goto(f"{web.web_url}/demo")
+    page.click("text=Chat med Borgerguiden")
+    ask(page, "jeg skal flytte")
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("""async () => {
+        const r = await axe.run(document, {runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}});
+        return r.violations.map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.length}));
+    }""")
+    context.close()
+    (ARTIFACTS / f"axe-{width}.json").write_text(__import__("json").dumps(result, indent=2))
+    serious = [v for v in result if v["impact"] in ("serious", "critical")]
+    assert serious == [], serious
