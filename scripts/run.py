@@ -44,6 +44,7 @@ def main() -> int:
         return 1
     print(
         "\nBorgerguide is running:\n"
+        f"  Demo kommune site:   {stack.web_url}/demo  (the widget, as citizens meet it)\n"
         f"  Chat (web service):  {stack.web_url}/\n"
         f"  Staff inbox:         {stack.web_url}/staff/  (accounts: python -m bot users add NAME --role staff)\n"
         f"  Rasa HTTP API:       {stack.rasa_url}  (token: RASA_TOKEN)\n"
