@@ -283,6 +283,7 @@
   redraw();
   loadNotices();
   if (state.open) { panel.hidden = false; launcher.setAttribute("aria-expanded", "true"); }
+  else if (script.getAttribute("data-open") === "true" && !state.log.length) { setOpen(true); }
   if (state.token) poll();
   window.Borgerguide = {open: function () { setOpen(true); }};
 })();
