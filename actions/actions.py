@@ -313,6 +313,8 @@ class ActionOutOfScope(Action):
             return answered
         count = int(tracker.get_slot("fallback_count") or 0) + 1
         dispatcher.utter_message(response="utter_out_of_scope")
+        if helping(tracker):
+            surface_fuldmagt(dispatcher)
         if count >= NOT_UNDERSTOOD_BEFORE_HANDOFF:
             return hand_off(dispatcher, tracker, "repeated_fallback")
         return [SlotSet("fallback_count", count)]
@@ -333,6 +335,8 @@ class ActionFallback(Action):
         if attempt == 1:
             dispatcher.utter_message(response="utter_fallback", buttons=buttons)
             dispatcher.utter_message(json_message={"type": "fallback", "attempt": attempt})
+            if helping(tracker):  # acting for someone else: fuldmagt, whatever the NLU made of it
+                surface_fuldmagt(dispatcher)
             return [SlotSet("fallback_count", attempt)]
         dispatcher.utter_message(response="utter_fallback_again", buttons=buttons)
         dispatcher.utter_message(json_message={"type": "fallback", "attempt": attempt})

@@ -74,9 +74,10 @@ FAQ_CUES = [
     ("duration", re.compile(r"hvor lang tid|hvor laenge|varer det|tager det|hvornaar kommer|hvornaar faar jeg|ventetid")),
     ("prepare", re.compile(r"have klar|skal jeg bruge|medbringe|tage med|hvilke papirer|dokumenter|hvad kraever")),
 ]
+_RELATIVE = r"(mor|far|mand|kone|nabo|soen|datter|mormor|farmor|morfar|farfar|bedste\w*|foraeldre|svigermor|svigerfar)"
 HELPING_OTHERS_CUES = re.compile(
-    r"for min (mor|far|mand|kone|nabo|soen|datter|mormor|farmor|morfar|farfar|bedste\w*)|paa vegne af|"
-    r"paa hans vegne|paa hendes vegne|hjaelpe min|hjaelper min|for mine foraeldre"
+    r"for (min|mine) " + _RELATIVE + r"|paa vegne af|paa hans vegne|paa hendes vegne|"
+    r"hjaelp\w*\b.{0,20}\b(min|mine) " + _RELATIVE
 )
 READING_CUES = re.compile(
     r"\b(laes\w*|las|finde|finder|mangler|brev\w*|mit\.?dk|e-?boks|app\w*|indbakke|"

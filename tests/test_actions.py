@@ -285,3 +285,9 @@ def test_an_active_notice_is_told_before_the_card(tmp_path, monkeypatch):
     assert not any("Gammel" in (m.get("text") or "") or "Odense" in (m.get("text") or "") for m in messages)
     _, messages = run(ActionRouteService(), tracker("passport", "pas"))
     assert messages[1]["custom"]["type"] == "solution", "a notice for mitid does not concern passports"
+
+
+@pytest.mark.parametrize("action, intent", [(ActionFallback(), "nlu_fallback"), (ActionOutOfScope(), "out_of_scope")])
+def test_not_understood_but_helping_a_relative_still_surfaces_fuldmagt(action, intent):
+    _, messages = run(action, tracker(intent, "hvordan hjælper jeg min mor med det digitale", ranking=RANKING))
+    assert any("fuldmagt" in (m.get("text") or "") for m in messages)
