@@ -2,6 +2,7 @@
 
 `python -m bot users add NAME --role staff|analyst [--password-stdin]`
 creates an account (the password is asked for, or read from standard input).
+`python -m bot report ...` and `python -m bot retention ...`: see bot/reports.py.
 """
 from __future__ import annotations
 
@@ -44,6 +45,11 @@ def users(argv) -> int:
 def main() -> int:
     if len(sys.argv) > 1 and sys.argv[1] == "users":
         return users(sys.argv[2:])
+    if len(sys.argv) > 1 and sys.argv[1] in ("report", "retention"):
+        from bot import reports
+
+        logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+        return (reports.report if sys.argv[1] == "report" else reports.retention_cli)(sys.argv[2:])
     from bot.app import create_app
     from bot.settings import Settings
 

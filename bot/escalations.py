@@ -286,10 +286,9 @@ class EscalationSync:
         self.store = store
         self.events_engine = events_engine
         self.name = name
-        self.events = sa.Table("events", sa.MetaData(),
-                               sa.Column("id", sa.Integer, primary_key=True),
-                               sa.Column("sender_id", sa.String(255)), sa.Column("data", sa.Text))
-        self.events.metadata.create_all(events_engine)
+        from bot.analytics import events_table
+
+        self.events = events_table(events_engine)
 
     def position(self) -> int:
         with self.store.engine.connect() as connection:
@@ -307,10 +306,12 @@ class EscalationSync:
         """Processes new events; returns how many escalations were created."""
         created = 0
         start = self.position()
-        query = sa.select(self.events).where(self.events.c.id > start).order_by(self.events.c.id).limit(batch)
+        query = sa.select(self.events.c.id, self.events.c.sender_id, self.events.c.data).where(self.events.c.id > start).order_by(self.events.c.id).limit(batch)
         with self.events_engine.connect() as connection:
             rows = list(connection.execute(query))
         for row in rows:
+            if not row.data or "handoff" not in row.data:
+                continue  # most events: no need to parse them
             try:
                 event = json.loads(row.data)
             except (TypeError, ValueError):

@@ -1,0 +1,271 @@
+"""The analysts' pages and JSON API (login with the `analyst` role).
+
+Pages: /analyst/ (overview with charts), /analyst/unresolved (groups of
+similar unresolved messages, labelling), /analyst/conversations/{id}
+(redacted conversation, erasure), /analyst/export (the review YAML).
+API: /api/analyst/overview, /api/analyst/satisfaction, /api/analyst/unresolved,
+/api/analyst/groups, POST /api/analyst/labels, GET /api/analyst/export,
+POST /api/analyst/conversations/{id}/erase, GET /api/analyst/retention.
+Query parameters everywhere: from, to (YYYY-MM-DD, Danish dates, inclusive;
+default the last 30 days) and kommune. State changes need the CSRF token.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import date, datetime, timedelta
+from typing import Any, Dict, List, Optional
+from urllib.parse import quote
+
+import aiohttp
+import sqlalchemy as sa
+from aiohttp import web
+
+from bot import analytics, grouping, retention, state, training_export
+from bot.escalations import transcript
+from bot.staff import REASONS_DA, render, require, require_csrf
+
+MAX_DAYS = 400
+STORES = web.AppKey("retention_stores", retention.Stores)
+
+
+def _bad(message: str) -> web.HTTPBadRequest:
+    return web.HTTPBadRequest(text=json.dumps({"error": message}), content_type="application/json")
+
+
+def today() -> date:
+    from actions.opening_hours import DANISH_TIME
+
+    return datetime.now(DANISH_TIME).date()
+
+
+def period_from(query) -> analytics.Period:
+    """The period of a request; a clear Danish message for a bad one."""
+    def day(name: str, default: date) -> date:
+        value = (query.get(name) or "").strip()
+        if not value:
+            return default
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            raise _bad(f"'{name}' skal være en dato som 2026-11-24.")
+
+    end = day("to", today())
+    start = day("from", end - timedelta(days=29))
+    if start > end:
+        raise _bad("'from' skal ligge før 'to'.")
+    if (end - start).days > MAX_DAYS:
+        raise _bad(f"Vælg en periode på højst {MAX_DAYS} dage.")
+    kommune = (query.get("kommune") or "").strip() or None
+    if kommune and (len(kommune) > 64 or not kommune.replace("-", "").isalnum()):
+        raise _bad("Ukendt kommune.")
+    return analytics.Period(start, end, kommune)
+
+
+def _engine(request: web.Request):
+    return request.app[state.ESCALATIONS].engine
+
+
+async def _figures(request: web.Request, period: analytics.Period) -> Dict[str, Any]:
+    engine = _engine(request)
+    figures = await asyncio.to_thread(analytics.overview, engine, period)
+    figures["satisfaction"] = await asyncio.to_thread(analytics.satisfaction, engine, period)
+    return figures
+
+
+def reason_from(query) -> Optional[str]:
+    reason = query.get("reason") or None
+    if reason and reason not in analytics.REASONS:
+        raise _bad("Ukendt årsag.")
+    return reason
+
+
+async def _groups(request: web.Request, period: analytics.Period, reason: Optional[str]) -> List[Dict[str, Any]]:
+    messages = await asyncio.to_thread(analytics.unresolved_messages, _engine(request), period, reason)
+    return await asyncio.to_thread(grouping.group_messages, messages)
+
+
+def _kommuner() -> List[str]:
+    from actions.content import content_dir
+
+    return sorted(p.stem for p in (content_dir() / "kommuner").glob("*.yml") if p.stem != "default")
+
+
+# --- pages ---------------------------------------------------------------------
+
+async def overview_page(request: web.Request) -> web.Response:
+    session = require(request, "analyst", api=False)
+    period = period_from(request.query)
+    figures = await _figures(request, period)
+    return render("analyst_overview.html", title="Overblik", session=session, f=figures, period=period,
+                  kommuner=_kommuner(), reasons=analytics.REASONS_DA, handoff_reasons=REASONS_DA)
+
+
+async def unresolved_page(request: web.Request) -> web.Response:
+    session = require(request, "analyst", api=False)
+    period = period_from(request.query)
+    reason = reason_from(request.query)
+    groups = await _groups(request, period, reason)
+    return render("analyst_unresolved.html", title="Uløste beskeder", session=session, groups=groups,
+                  period=period, reason=reason, reasons=analytics.REASONS_DA, kommuner=_kommuner(),
+                  intents=sorted(training_export.valid_labels() - {analytics.NOISE}),
+                  message=request.query.get("besked"))
+
+
+async def label_form(request: web.Request) -> web.StreamResponse:
+    session = require(request, "analyst", api=False)
+    form = await require_csrf(request, session)
+    multi = await request.post()  # cached by aiohttp; keeps repeated fields
+    picked = [i for value in multi.getall("pick", []) for i in str(value).split(",")]
+    ids = _ids(picked or str(form.get("ids") or "").split(","))
+    intent = str(form.get("intent") or "")
+    count = await asyncio.to_thread(_label, request, ids, intent, session.username)
+    back = str(form.get("back") or "/analyst/unresolved")
+    if not back.startswith("/analyst/"):
+        back = "/analyst/unresolved"
+    separator = "&" if "?" in back else "?"
+    raise web.HTTPFound(f"{back}{separator}besked={quote(f'{count} besked(er) mærket')}")
+
+
+async def conversation_page(request: web.Request) -> web.Response:
+    session = require(request, "analyst", api=False)
+    conversation_id = request.match_info["id"]
+    lines, messages = await _conversation(request, conversation_id)
+    return render("analyst_conversation.html", title="Samtale", session=session, conversation_id=conversation_id,
+                  transcript=lines, messages=messages, reasons=analytics.REASONS_DA,
+                  erased=request.query.get("slettet"))
+
+
+async def erase_form(request: web.Request) -> web.StreamResponse:
+    session = require(request, "analyst", api=False)
+    form = await require_csrf(request, session)
+    if form.get("confirm") != "ja":
+        raise _bad("Bekræft sletningen.")
+    await asyncio.to_thread(retention.erase, request.app[STORES], request.match_info["id"], session.username)
+    raise web.HTTPFound(f"/analyst/conversations/{request.match_info['id']}?slettet=1")
+
+
+async def export_download(request: web.Request) -> web.Response:
+    session = require(request, "analyst", api=request.path.startswith("/api/"))
+    by_intent, skipped = await asyncio.to_thread(training_export.collect, _engine(request))
+    text = training_export.render(by_intent, session.username)
+    return web.Response(text=text, content_type="application/x-yaml", charset="utf-8", headers={
+        "Content-Disposition": 'attachment; filename="nlu_review.yml"',
+        "X-Examples": str(sum(len(v) for v in by_intent.values())),
+        "X-Skipped": json.dumps(skipped)})
+
+
+# --- API -----------------------------------------------------------------------
+
+async def api_overview(request: web.Request) -> web.Response:
+    require(request, "analyst", api=True)
+    return web.json_response(await _figures(request, period_from(request.query)))
+
+
+async def api_satisfaction(request: web.Request) -> web.Response:
+    require(request, "analyst", api=True)
+    return web.json_response(await asyncio.to_thread(analytics.satisfaction, _engine(request),
+                                                     period_from(request.query)))
+
+
+async def api_unresolved(request: web.Request) -> web.Response:
+    require(request, "analyst", api=True)
+    period = period_from(request.query)
+    reason = reason_from(request.query)
+    labelled = {"ja": True, "nej": False, "alle": None}.get(request.query.get("labelled", "nej"), False)
+    messages = await asyncio.to_thread(analytics.unresolved_messages, _engine(request), period, reason, labelled)
+    return web.json_response({"messages": [m.public() for m in messages]})
+
+
+async def api_groups(request: web.Request) -> web.Response:
+    require(request, "analyst", api=True)
+    period = period_from(request.query)
+    return web.json_response({"groups": await _groups(request, period, reason_from(request.query))})
+
+
+def _ids(values) -> List[int]:
+    try:
+        ids = [int(v) for v in values if str(v).strip()]
+    except (TypeError, ValueError):
+        raise _bad("'ids' skal være en liste af tal.")
+    if not ids or len(ids) > 5000:
+        raise _bad("Vælg mellem 1 og 5000 beskeder.")
+    return ids
+
+
+def _label(request: web.Request, ids: List[int], intent: str, who: str) -> int:
+    if intent == "":
+        return analytics.unlabel(_engine(request), ids)
+    if intent not in training_export.valid_labels():
+        raise _bad("Ukendt intent. Vælg en af botens intents eller 'noise'.")
+    return analytics.label(_engine(request), ids, intent, who)
+
+
+async def api_label(request: web.Request) -> web.Response:
+    """{"ids": [..], "intent": "report_move" | "noise" | ""(remove)}"""
+    session = require(request, "analyst", api=True)
+    body = await require_csrf(request, session)
+    ids = body.get("ids")
+    if not isinstance(ids, list):
+        raise _bad("'ids' skal være en liste af tal.")
+    intent = body.get("intent")
+    if not isinstance(intent, str):
+        raise _bad("'intent' mangler.")
+    count = await asyncio.to_thread(_label, request, _ids(ids), intent, session.username)
+    return web.json_response({"labelled": count})
+
+
+async def api_erase(request: web.Request) -> web.Response:
+    session = require(request, "analyst", api=True)
+    await require_csrf(request, session)
+    result = await asyncio.to_thread(retention.erase, request.app[STORES], request.match_info["id"],
+                                     session.username)
+    if not result["conversations"]:
+        return web.json_response({"error": "Samtalen findes ikke (eller er allerede slettet).", **result},
+                                 status=404)
+    return web.json_response(result)
+
+
+async def api_retention_log(request: web.Request) -> web.Response:
+    require(request, "analyst", api=True)
+    return web.json_response({"entries": await asyncio.to_thread(retention.log_entries, _engine(request))})
+
+
+async def api_conversation(request: web.Request) -> web.Response:
+    require(request, "analyst", api=True)
+    lines, messages = await _conversation(request, request.match_info["id"])
+    return web.json_response({"transcript": lines, "unresolved": messages})
+
+
+async def _conversation(request: web.Request, conversation_id: str):
+    if len(conversation_id) > 255:
+        raise _bad("Ugyldigt samtale-id.")
+    try:
+        tracker = await request.app[state.RASA].tracker(conversation_id)
+        lines = transcript(tracker)
+    except (aiohttp.ClientError, asyncio.TimeoutError):
+        lines = [{"who": "system", "text": "Samtalen kunne ikke hentes fra Rasa lige nu.", "at": None}]
+    query = sa.select(analytics.unresolved).where(
+        analytics.unresolved.c.conversation_id == conversation_id).order_by(analytics.unresolved.c.id)
+    with _engine(request).connect() as connection:
+        messages = [{"id": r.id, "text": r.text, "reason": r.reason, "intent": r.intent,
+                     "confidence": r.confidence, "label": r.label} for r in connection.execute(query)]
+    return lines, messages
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_get("/analyst/", overview_page)
+    app.router.add_get("/analyst/unresolved", unresolved_page)
+    app.router.add_post("/analyst/labels", label_form)
+    app.router.add_get("/analyst/conversations/{id}", conversation_page)
+    app.router.add_post("/analyst/conversations/{id}/erase", erase_form)
+    app.router.add_get("/analyst/export", export_download)
+    app.router.add_get("/api/analyst/overview", api_overview)
+    app.router.add_get("/api/analyst/satisfaction", api_satisfaction)
+    app.router.add_get("/api/analyst/unresolved", api_unresolved)
+    app.router.add_get("/api/analyst/groups", api_groups)
+    app.router.add_post("/api/analyst/labels", api_label)
+    app.router.add_get("/api/analyst/export", export_download)
+    app.router.add_post("/api/analyst/conversations/{id}/erase", api_erase)
+    app.router.add_get("/api/analyst/conversations/{id}", api_conversation)
+    app.router.add_get("/api/analyst/retention", api_retention_log)

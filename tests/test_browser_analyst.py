@@ -1,0 +1,100 @@
+"""The analysts' pages in a real browser (Debian's chromium, headless):
+charts drawn from the locally served library, unresolved groups labelled
+with a click, no serious accessibility violations, nothing from other sites."""
+from __future__ import annotations
+
+import os
+import time
+import uuid
+
+import pytest
+
+from actions.notices import engine_for
+from bot.auth import Accounts
+from conftest import ROOT, post_json
+
+PASSWORD = "browser-analyst-password"
+AXE = ROOT / "tests" / "js" / "node_modules" / "axe-core" / "axe.min.js"
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def analyst_account():
+    try:
+        Accounts(engine_for(os.environ["BORGERGUIDE_DB"])).add_user("ellen", PASSWORD, "analyst")
+    except ValueError:
+        pass
+
+
+def wait_until(check, timeout=20.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.3)
+    raise AssertionError("timed out")
+
+
+def test_overview_charts_and_labelling_a_group(web, browser):
+    kommune = f"browser-{uuid.uuid4().hex[:6]}"
+    texts = ["hvornår henter i storskrald på min vej", "kan i hente storskrald", "bestil afhentning af storskrald"]
+    for text in texts:
+        post_json(f"{web.web_url}/api/chat", {"sender": f"ba-{uuid.uuid4().hex[:12]}", "message": text,
+                                              "kommune": kommune})
+    post_json(f"{web.web_url}/api/chat", {"sender": f"ba-{uuid.uuid4().hex[:12]}", "kommune": kommune,
+                                          "message": "jeg har mistet mit sundhedskort"})
+
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    requests = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.goto(f"{web.web_url}/login")
+    page.fill("#username", "ellen")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{web.web_url}/analyst/")
+
+    # the web service reads the event stream in the background
+    def counted() -> bool:
+        page.goto(f"{web.web_url}/analyst/?kommune={kommune}")
+        return page.locator("#k-conversations").inner_text() == "4"
+    wait_until(counted)
+    page.wait_for_selector("html[data-charts=ready]", timeout=10000)
+    # the charts are drawn: the canvas is not blank
+    drawn = page.evaluate("""() => {
+        const c = document.getElementById("chart-areas");
+        const data = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+        let ink = 0; for (let i = 3; i < data.length; i += 4) { if (data[i] > 0) ink++; }
+        return ink;
+    }""")
+    assert drawn > 500
+    assert "Gult sundhedskort" in page.locator("table").first.inner_text()
+    assert all(url.startswith(web.web_url) for url in requests), [u for u in requests if not u.startswith(web.web_url)]
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "analyst-overview.png"), full_page=True)
+    page.add_script_tag(path=str(AXE))
+    violations = page.evaluate("""async () => {
+        const r = await axe.run(document, {runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}});
+        return r.violations.filter(v => v.impact === "serious" || v.impact === "critical").map(v => v.id);
+    }""")
+    assert violations == []
+
+    # the unresolved messages: one group, labelled with a click
+    page.goto(f"{web.web_url}/analyst/unresolved?kommune={kommune}")
+    group = page.locator("section.group", has_text="storskrald")
+    assert group.count() == 1 and group.get_attribute("data-size") == "3"
+    page.screenshot(path=str(ARTIFACTS / "analyst-unresolved.png"), full_page=True)
+    # one message picked: only it is labelled
+    group.locator("input[name=pick]").first.check()
+    group.locator("select[name=intent]").select_option("out_of_scope")
+    group.locator("button[type=submit]").click()
+    page.wait_for_load_state()
+    assert "1 besked(er) mærket" in page.locator("[role=status]").inner_text()
+    group = page.locator("section.group", has_text="storskrald")
+    assert group.get_attribute("data-size") == "2"
+    # none picked: the whole group
+    group.locator("select[name=intent]").select_option("out_of_scope")
+    group.locator("button[type=submit]").click()
+    page.wait_for_load_state()
+    assert "2 besked(er) mærket" in page.locator("[role=status]").inner_text()
+    assert page.locator("section.group", has_text="storskrald").count() == 0
+    page.close()
