@@ -65,9 +65,22 @@ def database_url() -> str:
 def engine_for(url: str) -> sa.engine.Engine:
     if url.startswith("sqlite:///"):
         Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
-    engine = sa.create_engine(url, future=True, pool_pre_ping=True)
+    # hide_parameters: an error message never carries the values (citizens' texts)
+    engine = sa.create_engine(url, future=True, pool_pre_ping=True, hide_parameters=True)
+    if url.startswith("sqlite"):
+        sa.event.listen(engine, "connect", _sqlite_pragmas)
     metadata.create_all(engine)
     return engine
+
+
+def _sqlite_pragmas(connection, _record) -> None:
+    """SQLite shared by several processes (Rasa's event broker writes, the web
+    service reads): write-ahead logging, so readers and the writer don't block
+    each other, and a wait instead of an immediate "database is locked"."""
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
 
 
 def _utc(moment: datetime) -> datetime:

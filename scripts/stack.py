@@ -93,19 +93,20 @@ class Stack:
 
     def start_actions(self) -> None:
         process = self._spawn("actions", [
-            str(BIN / "rasa"), "run", "actions", "--actions", "actions.actions",
+            sys.executable, "-m", "launch.action_server", "--actions", "actions.actions",
             "--port", str(self.action_port),
         ])
         wait_for(f"{self.action_url}/health", process)
 
-    def start_rasa(self, model: Path = MODEL) -> None:
-        process = self._spawn("rasa", [
-            str(BIN / "rasa"), "run", "--enable-api", "--auth-token", self.token,
-            "--interface", "127.0.0.1", "--port", str(self.rasa_port),
+    def start_rasa(self, model: Path = MODEL, port: Optional[int] = None, name: str = "rasa") -> None:
+        port = port or self.rasa_port
+        process = self._spawn(name, [
+            sys.executable, "-m", "launch.rasa_server", "run", "--enable-api", "--auth-token", self.token,
+            "--interface", "127.0.0.1", "--port", str(port),
             "--model", str(model), "--endpoints", str(self.endpoints),
             "--cors", "http://127.0.0.1",
         ])
-        wait_for(f"{self.rasa_url}/status?token={self.token}", process)
+        wait_for(f"http://127.0.0.1:{port}/status?token={self.token}", process)
 
     def start_web(self) -> None:
         assert self.web_port is not None

@@ -51,6 +51,7 @@ def make_stack(tmp: Path, **kwargs: Any) -> Stack:
         **kwargs,
     )
     stack.events_db = tmp / "events.db"  # type: ignore[attr-defined]
+    stack.tracker_db = tmp / "tracker.db"  # type: ignore[attr-defined]
     return stack
 
 
@@ -121,7 +122,8 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
 def web(stack):
     stack.env.update(BORGERGUIDE_EVENTS_DB=f"sqlite:///{stack.events_db}",
                      BORGERGUIDE_SECRET="browser-test-secret-" + "y" * 32,
-                     BORGERGUIDE_DB=os.environ["BORGERGUIDE_DB"])
+                     BORGERGUIDE_DB=os.environ["BORGERGUIDE_DB"],
+                     BORGERGUIDE_TRACKER_DB=f"sqlite:///{stack.tracker_db}")
     stack.start_web()
     yield stack
     stack.stop_one("web")

@@ -21,10 +21,15 @@ async def client(aiohttp_client, stack):
     return await aiohttp_client(create_app(web_settings(stack)))
 
 
-async def test_health_reports_rasa(client):
+async def test_health_reports_rasa_its_stores_and_the_database(client):
     response = await client.get("/health")
     assert response.status == 200
-    assert await response.json() == {"status": "ok", "rasa": "ok"}
+    assert await response.json() == {"status": "ok", "rasa": "ok", "database": "ok"}
+    assert (await client.get("/health/live")).status == 200
+
+
+def test_rasa_reports_its_own_stores(stack):
+    assert get_json(f"{stack.rasa_url}/health/stores") == {"status": "ok", "tracker_store": "ok"}
 
 
 async def test_chat_page_is_served(client):
@@ -89,8 +94,9 @@ async def test_rasa_down_gives_a_clear_message(aiohttp_client, stack):
     response = await client.post("/api/chat", json={"sender": citizen(), "message": "hej"})
     assert response.status == 503
     assert "ikke tilgængelig" in (await response.json())["error"]
-    health = await (await client.get("/health")).json()
-    assert health["rasa"] == "unreachable"
+    response = await client.get("/health")
+    assert response.status == 503, "a readiness check fails loudly"
+    assert (await response.json())["rasa"] == "unreachable"
 
 
 def test_parse_keeps_the_kommune_only_when_well_formed():
