@@ -38,6 +38,11 @@ ABROAD_CUES = re.compile(r"\b(udland\w*|udrejse\w*|udrejse|emigrer\w*|abroad)\b"
 TO_DENMARK_CUES = re.compile(
     r"\b(til|hjem til|tilbage til|to) (danmark|dk|denmark)\b|\bindrejse\w*|\bfra udlandet\b"
 )
+# a move within Denmark, said in words ("inden for danmark", "indenlands", "her i landet")
+DOMESTIC_CUES = re.compile(
+    r"\b(inden ?for|indenfor|rundt i|her i|internt i|bare i|kun i) (danmark|dk|landet)\b|"
+    r"\bindenlands\w*|\b(i|inden for|indenfor) samme (kommune|by)\b|\bher i (danmark|dk|landet)\b"
+)
 EXEMPTION_CUES = re.compile(
     r"fritag|fritaget|papir|brev(e|ene)? (med|i|paa) posten|slippe for|"
     r"afmeld|vil ikke have digital|kan ikke bruge digital"
@@ -164,6 +169,8 @@ def move_solution(
         return "indrejse"
     if ABROAD_CUES.search(folded):
         return "udrejse"
+    if DOMESTIC_CUES.search(folded):
+        return "flytning"
     if first_value(entities, "kommune"):
         return "flytning"
     return {"udrejse": "udrejse", "indrejse": "indrejse", "indenlands": "flytning"}.get(

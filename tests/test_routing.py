@@ -49,6 +49,14 @@ def test_single_solution_intents_go_straight_to_their_card(intent, solution):
         ("x", [ent("flytte_retning", "udrejse", "x")], Route(solution_id="udrejse")),
         ("x", [ent("flytte_retning", "indrejse", "x")], Route(solution_id="indrejse")),
         ("flytter til Danmark", [at("flytter til Danmark", "land", "Danmark")], Route(solution_id="indrejse")),
+        # a free-text answer to "Hvor flytter du hen?" (the NLU may extract "danmark" unmapped)
+        ("inden for danmark", [at("inden for danmark", "flytte_retning", "danmark")], Route(solution_id="flytning")),
+        ("indenfor dk", [], Route(solution_id="flytning")),
+        ("bare her i landet", [], Route(solution_id="flytning")),
+        ("indenlands", [], Route(solution_id="flytning")),
+        ("vi flytter inden for samme kommune", [], Route(solution_id="flytning")),
+        ("vi flytter fra Danmark til Sverige", [at("vi flytter fra Danmark til Sverige", "land", "Sverige")],
+         Route(solution_id="udrejse")),
     ],
 )
 def test_moving(text, entities, expected):
