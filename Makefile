@@ -19,14 +19,14 @@ tests/js/node_modules/.installed: tests/js/package.json tests/js/package-lock.js
 	@cd tests/js && npm ci --no-audit --no-fund --silent
 	@touch $@
 
-.PHONY: help setup browser train run test validate validate-content test-nlu bench-nlu bench-xsid bench-parse clean
+.PHONY: help setup browser train run test validate validate-content test-nlu bench-nlu bench-xsid bench-parse bench-analytics bench-load clean deploy-tools check-deploy
 
 help:
 	@echo "make run    - set up, train if needed, start Rasa, actions and the web service"
 	@echo "make test   - set up, train if needed, run the whole test suite"
 	@echo "make train  - train the model if config, domain or data changed"
 	@echo "make validate-content - check the solution catalogue and kommune content"
-	@echo "make bench-nlu / bench-xsid / bench-parse - measurements (see benchmarks/README.md)"
+	@echo "make bench-nlu / bench-xsid / bench-parse / bench-analytics / bench-load - measurements (see benchmarks/README.md)"
 
 $(VENV)/.installed: requirements.txt constraints.txt scripts/setup-venv.sh
 	@scripts/setup-venv.sh $(VENV)
@@ -47,7 +47,7 @@ validate: setup
 run: train
 	@$(PY) scripts/run.py
 
-test: train browser
+test: train browser deploy-tools
 	@$(PY) -m pytest tests
 
 test-nlu: train
@@ -61,6 +61,23 @@ bench-xsid: setup
 
 bench-parse: train
 	@$(PY) benchmarks/parse_latency.py
+
+bench-analytics: setup
+	@$(PY) benchmarks/analytics_overview.py
+
+# 20 concurrent conversations through /api/chat: ours vs stock Rasa (trains the
+# stock model once, several minutes); BENCH_LOAD_ARGS for more, e.g. "--soak 60"
+bench-load: train
+	@$(PY) benchmarks/load.py $(BENCH_LOAD_ARGS)
+
+# The tools that check the deployment files (hadolint, Compose v2, dclint,
+# haproxy, ShellCheck) into $(VENV)/deploy-tools; idempotent, ~1 s when present.
+deploy-tools: setup
+	@scripts/install-deploy-tools.sh $(VENV)
+
+# Static checks of Dockerfile, compose.yaml, deploy/ (deploy/README.md)
+check-deploy: deploy-tools
+	@VENV=$(VENV) scripts/check_deploy.sh
 
 clean:
 	rm -rf models var results .pytest_cache
