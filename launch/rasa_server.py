@@ -25,7 +25,10 @@
    citizen's text with the traceback's local variables. Here the log names
    the kind of error only, and Rasa's structured log never carries the texts
    (`text`, `message`, slots, ...): they are replaced by "[hidden]".
-6. The hand-off works while the action server is away: when `action_handoff`
+6. The speed-ups of launch/speed.py (measured there): one commit per turn
+   for the events, a compiled validator for the action server's answers,
+   SQLite in WAL mode.
+7. The hand-off works while the action server is away: when `action_handoff`
    itself fails, the same action (actions/actions.py) runs here, in the Rasa
    process, through rasa_sdk's executor, so the citizen who presses "Tal med
    en medarbejder" reaches Borgerservice anyway.
@@ -283,12 +286,15 @@ def install_quiet_structlog() -> None:
         ExceptionDictTransformer(show_locals=False))
 
 
-def install_hidden_sql_parameters() -> None:
-    """SQLAlchemy puts a failed statement's parameters into its error message,
-    and Rasa logs that message: for the tracker store and the event broker
-    they are events, i.e. what the citizen wrote. Every engine created in this
-    process hides them."""
+def install_engine_defaults() -> None:
+    """Every SQLAlchemy engine created in this process hides a failed
+    statement's parameters: SQLAlchemy puts them into its error message, and
+    Rasa logs that message; for the tracker store and the event broker they
+    are events, i.e. what the citizen wrote. SQLite engines also get the
+    settings of launch/speed.py."""
     import sqlalchemy
+
+    from launch.speed import engine_arguments, tune_engine
 
     if getattr(sqlalchemy.create_engine, "borgerguide", False):
         return
@@ -296,14 +302,19 @@ def install_hidden_sql_parameters() -> None:
 
     def create_engine(*args: Any, **kwargs: Any) -> Any:
         kwargs.setdefault("hide_parameters", True)
-        return original(*args, **kwargs)
+        if args:
+            kwargs = engine_arguments(args[0], kwargs)
+        return tune_engine(original(*args, **kwargs))
 
     create_engine.borgerguide = True  # type: ignore[attr-defined]
     sqlalchemy.create_engine = create_engine
 
 
 def main() -> None:
-    install_hidden_sql_parameters()
+    import launch.speed
+
+    install_engine_defaults()
+    launch.speed.install()
     install(action_timeout())
     install_fail_loud()
     install_store_health()
