@@ -18,6 +18,29 @@ UNKNOWN = ["hvornår henter i storskrald", "hul i vejen ved skolen", "skal min h
            "beboerlicens til parkering", "naboen larmer om natten", "asdf", "hvad koster en fiskekort"]
 
 
+# What citizens write for each area (a few ways each, typos and missing æøå
+# included), so that the demo data's unresolved groups read like real ones.
+REQUESTS = {
+    "report_move": ["jeg skal flytte", "hvordan melder jeg flytning", "ny adresse fra 1. marts", "flytter til aarhus"],
+    "health_card": ["mistet mit sundhedskort", "nyt gult kort", "sundheds kort er knækket"],
+    "eu_health_card": ["blåt kort til ferien", "blaat sygesikringskort", "eu kort til spanien"],
+    "choose_doctor": ["skifte læge", "ny laege tak", "kan jeg vælge en anden læge"],
+    "daycare_enrolment": ["vuggestueplads til min søn", "skrive op til børnehave", "dagpleje pladsanvisning"],
+    "school_enrolment": ["skoleindskrivning", "min datter skal starte i 0. klasse", "skifte skole"],
+    "sickness_benefit": ["sygedagpenge", "jeg er syg og har ingen løn", "sygemelding fra job"],
+    "building_permit": ["byggetilladelse til carport", "må jeg bygge et skur", "tilbygning ansøgning"],
+    "assistive_aids": ["rollator til min far", "hjælpemidler", "kørestol søge"],
+    "marriage": ["vi skal giftes", "bryllup på rådhuset", "prøvelsesattest"],
+    "state_pension": ["folkepension", "hvornår kan jeg få pension", "søge folkepension"],
+    "housing_benefit": ["boligstøtte", "boligydelse til pensionist", "hjælp til husleje"],
+    "passport": ["mit pas er udløbet", "nyt pas til barn", "pas fornyelse"],
+    "driving_licence": ["kørekort fornyelse", "mistet kørekort", "korekort udløbet"],
+    "digital_post": ["kan ikke finde brevet", "digital post", "fritagelse for digital post"],
+    "mitid": ["mitid virker ikke", "ny telefon mitid", "mit id spærret"],
+    "power_of_attorney": ["fuldmagt til min mor", "hjælpe min far med digital post", "give fuldmagt"],
+}
+
+
 def user(text: str, intent: str, confidence: float, at: float, kommune: str,
          ranking: Optional[List[Tuple[str, float]]] = None) -> Dict[str, Any]:
     ranking = ranking or [(intent, confidence), ("greet", round((1 - confidence) / 2, 4)),
@@ -73,7 +96,7 @@ def conversation(rng: random.Random, sender: str, start: datetime) -> List[Dict[
         turn(user(rng.choice(UNKNOWN), "nlu_fallback", 0.4, at, kommune, [("nlu_fallback", 0.4), (area, 0.31),
                                                                             ("out_of_scope", 0.2)]),
              [bot(at, "Det forstod jeg ikke.", {"type": "fallback", "attempt": 1})], "action_fallback")
-    turn(user(f"jeg skal bruge hjælp til {area}", area, rng.uniform(0.5, 0.99), at, kommune),
+    turn(user(rng.choice(REQUESTS[area]), area, rng.uniform(0.5, 0.99), at, kommune),
          [bot(at, "Sådan gør du:"), bot(at, "", {"type": "solution", "solution_id": area, "title": area})],
          "action_route_service")
     if roll > 0.9:
