@@ -74,6 +74,9 @@ KOMMUNER = ["aarhus", "odense", "koebenhavn", None]  # None: no kommune (nationa
 
 # --------------------------------------------------------------------------- stock Rasa model
 
+STOCK = {"epochs": None}  # --stock-epochs: None = rasa init's own (Rasa's defaults, 100)
+
+
 def stock_config_text() -> str:
     """`rasa init`'s config.yml for Rasa 3.6.21, with `language: da`. Its
     pipeline and policies are empty (commented out): Rasa fills in its
@@ -83,8 +86,23 @@ def stock_config_text() -> str:
         raise SystemExit(f"rasa init's config.yml was not found at {RASA_INIT_CONFIG}")
     text = RASA_INIT_CONFIG.read_text(encoding="utf-8")
     assert "\nlanguage: en\n" in text, "unexpected rasa init config.yml"
-    return text.replace("\nlanguage: en\n", "\nlanguage: da\n").replace(
+    text = text.replace("\nlanguage: en\n", "\nlanguage: da\n").replace(
         "assistant_id: placeholder_default", "assistant_id: borgerguide_stock_benchmark")
+    if STOCK["epochs"]:
+        # the same components and settings, written out (rasa init leaves them
+        # commented: Rasa's defaults), with fewer training epochs: what a
+        # message costs to answer depends on the components, not on how long
+        # they were trained
+        lines = []
+        for line in text.splitlines():
+            if line.startswith("#   ") or line.startswith("#     "):
+                line = line[2:]
+            if line.strip() == "epochs: 100":
+                line = line.replace("100", str(STOCK["epochs"]))
+            lines.append(line)
+        text = "\n".join(lines) + "\n"
+        assert text.count(f"epochs: {STOCK['epochs']}") == 3, "unexpected rasa init config.yml"
+    return text
 
 
 def stock_inputs_hash() -> str:
@@ -465,7 +483,23 @@ def slope_mb_per_min(series: List[Tuple[float, int]]) -> Optional[float]:
 
 # --------------------------------------------------------------------------- stacks
 
-class Embedded:
+class Benchmarked:
+    """What the measurement needs of a running stack (`self.stack`)."""
+
+    stack: Any
+
+    @property
+    def url(self) -> str:
+        return f"{self.stack.web_url}/api/chat"
+
+    def pids(self) -> Dict[str, int]:
+        return {name: process.pid for name, process in self.stack.processes.items()}
+
+    def stop(self) -> None:
+        self.stack.stop()
+
+
+class Embedded(Benchmarked):
     """The embedded default: action server, Rasa (SQLite tracker store and
     event broker) and the web service, each on a free port."""
 
@@ -498,21 +532,12 @@ class Embedded:
         self.stack.start_rasa(self.model)
         self.stack.start_web()
 
-    @property
-    def url(self) -> str:
-        return f"{self.stack.web_url}/api/chat"
-
-    def pids(self) -> Dict[str, int]:
-        return {name: process.pid for name, process in self.stack.processes.items()}
-
     def rasa_urls(self) -> List[str]:
         return [self.stack.rasa_url]
 
-    def stop(self) -> None:
-        self.stack.stop()
 
 
-class Production:
+class Production(Benchmarked):
     """The production profile (scripts/prod_stack.py): PostgreSQL tracker
     store, the atomic Redis lock store, RabbitMQ event broker consumed by the
     web service into PostgreSQL; 1 or 2 Rasa servers behind the web service."""
@@ -532,18 +557,9 @@ class Production:
     def start(self) -> None:
         self.stack.start(self.model)
 
-    @property
-    def url(self) -> str:
-        return f"{self.stack.web_url}/api/chat"
-
-    def pids(self) -> Dict[str, int]:
-        return {name: process.pid for name, process in self.stack.processes.items()}
-
     def rasa_urls(self) -> List[str]:
         return self.stack.rasa_urls
 
-    def stop(self) -> None:
-        self.stack.stop()
 
 
 # --------------------------------------------------------------------------- report
@@ -736,7 +752,12 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--reuse-stock", action="store_true",
                         help="use the cached stock model even if data/ or domain.yml changed since")
     parser.add_argument("--fold", type=Path, help="summarise a py-spy raw profile and exit")
+    parser.add_argument("--stock-epochs", type=int,
+                        help="train the stock configuration's components (rasa init's defaults, written out) "
+                             "with this many epochs instead of 100: the same cost per message, a shorter "
+                             "training (recorded in the result)")
     args = parser.parse_args(argv)
+    STOCK["epochs"] = args.stock_epochs
     if args.fold:
         fold(args.fold)
         return 0
@@ -786,6 +807,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         "settings": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
         "results": rows,
         "stock_model_stale": STOCK_STALE["stale"],
+        "stock_epochs": args.stock_epochs or 100,
     }
     by_config = {r["configuration"].split(" / ")[0]: r for r in rows}
     if "ours" in by_config:

@@ -100,7 +100,8 @@ case "$role" in
   actions)
     port=${ACTION_PORT:-5055}
     health_url "http://127.0.0.1:$port/health"
-    exec python -m launch.action_server --actions actions.actions --port "$port" "$@"
+    # every interface of the container: compose's internal network confines it to Rasa
+    ACTION_HOST=0.0.0.0 exec python -m launch.action_server --actions actions.actions --port "$port" "$@"
     ;;
   *)
     exec "$role" "$@"

@@ -7,10 +7,13 @@ rasa_sdk 3.6 answers an exception in an action with HTTP 500 and
 tracker, i.e. everything the citizen wrote. Rasa would then log that body. Here
 the answer is `{"error": "action_failed", "action_name": ...}` and the log
 names the action and the kind of error (the traceback only at DEBUG level).
+It listens on 127.0.0.1 unless ACTION_HOST is set (rasa_sdk's default is
+every interface).
 """
 from __future__ import annotations
 
 import logging
+import os
 
 logger = logging.getLogger("borgerguide.action_server")
 
@@ -48,6 +51,10 @@ def install() -> None:
 
 
 def main() -> None:
+    # rasa_sdk listens on SANIC_HOST, default 0.0.0.0 (every interface): here
+    # only this machine unless ACTION_HOST says otherwise (the container sets
+    # 0.0.0.0; compose's internal network lets only Rasa reach it).
+    os.environ.setdefault("SANIC_HOST", os.environ.get("ACTION_HOST", "127.0.0.1"))
     install()
     import rasa_sdk.__main__
 

@@ -133,3 +133,23 @@ async def test_widget_script_and_demo_page_are_served(client):
     assert script.status == 200 and "attachShadow" in await script.text()
     demo = await client.get("/demo")
     assert 'src="/widget.js" data-kommune="aarhus"' in await demo.text()
+
+
+def _listening_addresses(port: int):
+    """The local addresses (hex, as the kernel lists them) listening on a TCP port."""
+    found = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table) as handle:
+            for line in handle.readlines()[1:]:
+                local, state = line.split()[1], line.split()[3]
+                address, hex_port = local.rsplit(":", 1)
+                if state == "0A" and int(hex_port, 16) == port:
+                    found.add(address)
+    return found
+
+
+def test_rasa_and_the_action_server_listen_on_this_machine_only(stack):
+    loopback = {"0100007F"}  # 127.0.0.1
+    for name, port in (("Rasa", stack.rasa_port), ("action server", stack.action_port)):
+        addresses = _listening_addresses(port)
+        assert addresses and addresses <= loopback, f"{name} listens on {addresses}"
