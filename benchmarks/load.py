@@ -503,7 +503,9 @@ class Embedded(Benchmarked):
     """The embedded default: action server, Rasa (SQLite tracker store and
     event broker) and the web service, each on a free port."""
 
-    def __init__(self, model: Path, tmp: Path, rasa_instances: int = 1, sqlite_wal: bool = False) -> None:
+    def __init__(self, model: Path, tmp: Path, rasa_instances: int = 1, sqlite_wal: bool = False,
+                 plain_rasa: bool = False) -> None:
+        self.plain_rasa = plain_rasa
         action_port = free_port()
         if sqlite_wal:  # experiment: WAL is a property of the database file, kept by every connection
             import sqlite3
@@ -529,7 +531,7 @@ class Embedded(Benchmarked):
 
     def start(self) -> None:
         self.stack.start_actions()
-        self.stack.start_rasa(self.model)
+        self.stack.start_rasa(self.model, plain=self.plain_rasa)
         self.stack.start_web()
 
     def rasa_urls(self) -> List[str]:
@@ -752,6 +754,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--reuse-stock", action="store_true",
                         help="use the cached stock model even if data/ or domain.yml changed since")
     parser.add_argument("--fold", type=Path, help="summarise a py-spy raw profile and exit")
+    parser.add_argument("--stock-as-shipped", action="store_true",
+                        help="run the stock configuration with Rasa's own `rasa run` (no launch/: no speed-ups, "
+                             "Rasa's 5-minute action timeout), as a team would get it out of the box")
     parser.add_argument("--stock-epochs", type=int,
                         help="train the stock configuration's components (rasa init's defaults, written out) "
                              "with this many epochs instead of 100: the same cost per message, a shorter "
@@ -792,7 +797,10 @@ def main(argv: Optional[List[str]] = None) -> int:
         with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp_name:
             tmp = Path(tmp_name)
             if args.profile == "embedded":
-                stack = Embedded(models[config], tmp, sqlite_wal=args.sqlite_wal)
+                plain = config == "stock" and args.stock_as_shipped
+                if plain:
+                    name += " (rasa run as shipped)"
+                stack = Embedded(models[config], tmp, sqlite_wal=args.sqlite_wal, plain_rasa=plain)
             else:
                 stack = Production(models[config], tmp, args.rasa_instances)
             rows.append(measure(name, stack, args))

@@ -145,6 +145,10 @@ async def health(request: web.Request) -> web.Response:
         name = "rasa" if number == 0 else f"rasa_{number + 1}"
         try:
             async with request.app[HTTP].get(f"{url}/health/stores", timeout=aiohttp.ClientTimeout(total=6)) as response:
+                if response.status == 404:  # a Rasa not started through launch/: only "it runs"
+                    async with request.app[HTTP].get(f"{url}/", timeout=aiohttp.ClientTimeout(total=6)) as plain:
+                        report[name] = "ok" if plain.status == 200 else "failing"
+                    continue
                 body = await response.json(content_type=None)
                 report[name] = "ok" if response.status == 200 else \
                     ", ".join(f"{k}: {v}" for k, v in body.items() if k != "status" and v != "ok") or "failing"

@@ -98,10 +98,14 @@ class Stack:
         ])
         wait_for(f"{self.action_url}/health", process)
 
-    def start_rasa(self, model: Path = MODEL, port: Optional[int] = None, name: str = "rasa") -> None:
+    def start_rasa(self, model: Path = MODEL, port: Optional[int] = None, name: str = "rasa",
+                   plain: bool = False) -> None:
+        """`plain`: Rasa's own `rasa run`, without launch/ (the load benchmark's
+        "stock as shipped" comparison)."""
         port = port or self.rasa_port
+        command = [str(BIN / "rasa")] if plain else [sys.executable, "-m", "launch.rasa_server"]
         process = self._spawn(name, [
-            sys.executable, "-m", "launch.rasa_server", "run", "--enable-api", "--auth-token", self.token,
+            *command, "run", "--enable-api", "--auth-token", self.token,
             "--interface", "127.0.0.1", "--port", str(port),
             "--model", str(model), "--endpoints", str(self.endpoints),
             "--cors", "http://127.0.0.1",
