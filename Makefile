@@ -66,7 +66,9 @@ bench-analytics: setup
 	@$(PY) benchmarks/analytics_overview.py
 
 # 20 concurrent conversations through /api/chat: ours vs stock Rasa (trains the
-# stock model once, several minutes); BENCH_LOAD_ARGS for more, e.g. "--soak 60"
+# stock model once: ~45 min on 2 busy cores; BENCH_LOAD_ARGS="--stock-epochs 20"
+# takes ~20 min, same cost per message); more options: --profile production
+# --rasa-instances 2, --stock-as-shipped, --soak 60 (benchmarks/README.md)
 bench-load: train
 	@$(PY) benchmarks/load.py $(BENCH_LOAD_ARGS)
 
