@@ -750,7 +750,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--out", type=Path, help="result file (default benchmarks/results/load-<time>.json)")
     parser.add_argument("--train-stock-only", action="store_true", help="only train (or check) the stock model")
     parser.add_argument("--sqlite-wal", action="store_true",
-                        help="experiment: the embedded profile's SQLite files in WAL mode")
+                        help="the embedded profile's SQLite files in WAL mode before start; matters only with "
+                             "--stock-as-shipped (Rasa started through launch/ always uses WAL: launch/speed.py)")
     parser.add_argument("--reuse-stock", action="store_true",
                         help="use the cached stock model even if data/ or domain.yml changed since")
     parser.add_argument("--fold", type=Path, help="summarise a py-spy raw profile and exit")

@@ -17,7 +17,7 @@ import uuid
 from pathlib import Path
 from typing import Dict, List, Optional
 
-from stack import MODEL, ROOT, Stack, free_port, wait_for
+from stack import MODEL, ROOT, Stack, free_port
 
 PG = "postgresql+psycopg2://postgres@127.0.0.1:5432"
 SERVERS = (("PostgreSQL", 5432), ("Redis", 6379), ("RabbitMQ", 5672))
