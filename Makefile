@@ -65,10 +65,12 @@ bench-parse: train
 bench-analytics: setup
 	@$(PY) benchmarks/analytics_overview.py
 
-# 20 concurrent conversations through /api/chat: ours vs stock Rasa (trains the
-# stock model once: ~45 min on 2 busy cores; BENCH_LOAD_ARGS="--stock-epochs 20"
-# takes ~20 min, same cost per message); more options: --profile production
-# --rasa-instances 2, --stock-as-shipped, --soak 60 (benchmarks/README.md)
+# 20 concurrent conversations through /api/chat, 60 s each: ours, the stock
+# Rasa configuration through launch/, and stock with Rasa's own `rasa run`
+# (trains the stock model once: 100 epochs, 15-45 min on 2 cores;
+# BENCH_LOAD_ARGS="--stock-epochs 20" takes 4-20 min, same cost per message);
+# more options: --profile production --rasa-instances 2, --config ours|both,
+# --soak 30 (benchmarks/README.md)
 bench-load: train
 	@$(PY) benchmarks/load.py $(BENCH_LOAD_ARGS)
 

@@ -3,7 +3,7 @@
 endpoint (the web service's `POST /api/chat`), with the real processes
 started on free ports by scripts/stack.py.
 
-    make bench-load                                   # ours vs stock Rasa, embedded, 20 conversations, 60 s each
+    make bench-load                                   # ours vs stock (launch/ and `rasa run`), embedded, 20 conversations, 60 s each
     python benchmarks/load.py --config ours --duration 120 --concurrency 40
     python benchmarks/load.py --profile production --rasa-instances 2
     python benchmarks/load.py --config ours --soak 60  # 60 min; memory every 30 s, does it level off?
@@ -14,7 +14,10 @@ Configurations (`--config`):
          policies left to Rasa's defaults - with `language: da`, trained on
          the same data/ and domain.yml into benchmarks/.cache/stock/ (not
          committed; reused while config, domain and data are unchanged)
-  both   ours, then stock, in the same run (default)
+  both   ours, then stock, in the same run (stock through launch/, or with
+         --stock-as-shipped through Rasa's own `rasa run`)
+  all    ours, stock through launch/, stock with `rasa run` (default; the
+         production profile runs the first two)
 
 Conversations are drawn from the project's own Danish test material
 (tests/nlu/heldout.yml and tests/stories/): greeting, a service request, the
@@ -728,9 +731,23 @@ def measure(name: str, stack, args) -> Dict[str, Any]:
         stack.stop()
 
 
+def plans_for(config: str, profile: str, stock_as_shipped: bool = False) -> List[Tuple[str, bool]]:
+    """What one run measures, in order: (model, started with Rasa's own `rasa run`?)."""
+    plans = {"ours": [("ours", False)], "stock": [("stock", stock_as_shipped)],
+             "both": [("ours", False), ("stock", stock_as_shipped)],
+             "all": [("ours", False), ("stock", False), ("stock", True)]}[config]
+    if profile == "production" and any(plain for _, plain in plans):
+        if config != "all":
+            raise ValueError("--stock-as-shipped is for the embedded profile (`rasa run` with SQLite stores)")
+        plans = [plan for plan in plans if not plan[1]]  # the production profile needs launch/
+    return plans
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--config", choices=["ours", "stock", "both"], default="both")
+    parser.add_argument("--config", choices=["ours", "stock", "both", "all"], default="all",
+                        help="all (default): ours, the stock configuration through launch/ and the stock "
+                             "configuration with Rasa's own `rasa run`, in one run; both: ours and stock")
     parser.add_argument("--profile", choices=["embedded", "production"], default="embedded")
     parser.add_argument("--rasa-instances", type=int, choices=[1, 2], default=1)
     parser.add_argument("--concurrency", type=int, default=20, help="concurrent conversations (default 20)")
@@ -787,24 +804,28 @@ def main(argv: Optional[List[str]] = None) -> int:
     if not MODEL.exists():
         print("No trained model; run `make train` first.", file=sys.stderr)
         return 1
-    configs = ["ours", "stock"] if args.config == "both" else [args.config]
+    try:
+        plans = plans_for(args.config, args.profile, args.stock_as_shipped)
+    except ValueError as error:
+        parser.error(str(error))
     models = {"ours": MODEL}
-    if "stock" in configs:
+    if any(config == "stock" for config, _ in plans):
         models["stock"] = ensure_stock_model(args.reuse_stock)
 
     rows = []
-    for config in configs:
+    for config, plain in plans:
         name = f"{config} / {args.profile}" + (" (WAL)" if args.sqlite_wal else "") + (f" / {args.rasa_instances} Rasa" if args.profile == "production" else "")
         with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp_name:
             tmp = Path(tmp_name)
             if args.profile == "embedded":
-                plain = config == "stock" and args.stock_as_shipped
                 if plain:
                     name += " (rasa run as shipped)"
                 stack = Embedded(models[config], tmp, sqlite_wal=args.sqlite_wal, plain_rasa=plain)
             else:
                 stack = Production(models[config], tmp, args.rasa_instances)
-            rows.append(measure(name, stack, args))
+            row = measure(name, stack, args)
+            row["plan"] = "stock-as-shipped" if plain else config
+            rows.append(row)
         print(table(rows[-1:]), flush=True)
 
     print()
@@ -818,14 +839,18 @@ def main(argv: Optional[List[str]] = None) -> int:
         "stock_model_stale": STOCK_STALE["stale"],
         "stock_epochs": args.stock_epochs or 100,
     }
-    by_config = {r["configuration"].split(" / ")[0]: r for r in rows}
-    if "ours" in by_config:
-        ours = by_config["ours"]
+    by_plan = {r["plan"]: r for r in rows}
+    if "ours" in by_plan:
+        ours = by_plan["ours"]
         goal = {"errors_0": ours["errors"] == 0, "p95_under_1s": ours["p95_ms"] < 1000}
-        if "stock" in by_config and by_config["stock"]["throughput_msg_s"]:
-            ratio = ours["throughput_msg_s"] / by_config["stock"]["throughput_msg_s"]
-            goal["throughput_ratio_vs_stock"] = round(ratio, 2)
-            goal["throughput_at_least_2x_stock"] = ratio >= 2
+        # The issue's comparison is with the stock Rasa configuration; measured two ways: through the
+        # same launcher (launch/: its speed-ups apply to any model, so this isolates config.yml) and
+        # as Rasa ships it (`rasa run`), i.e. what a team gets from `rasa init` on the same data.
+        for plan, key in (("stock", "vs_stock_config_same_launcher"), ("stock-as-shipped", "vs_stock_rasa_as_shipped")):
+            if plan in by_plan and by_plan[plan]["throughput_msg_s"]:
+                ratio = ours["throughput_msg_s"] / by_plan[plan]["throughput_msg_s"]
+                goal[f"throughput_ratio_{key}"] = round(ratio, 2)
+                goal[f"at_least_2x_{key}"] = ratio >= 2
         result["goal"] = goal
         print("\nGoal (issue #7): " + ", ".join(f"{k}={v}" for k, v in goal.items()))
     out = args.out or RESULTS / f"load-{datetime.now(timezone.utc).strftime('%Y%m%dT%H%M%SZ')}.json"

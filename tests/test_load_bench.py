@@ -65,6 +65,18 @@ def test_stock_config_is_rasa_inits_with_danish():
     assert config["pipeline"] is None and config["policies"] is None  # Rasa's defaults, as rasa init leaves them
 
 
+def test_a_run_compares_with_the_stock_configuration_both_ways():
+    assert load.plans_for("all", "embedded") == [("ours", False), ("stock", False), ("stock", True)]
+    assert load.plans_for("both", "embedded", stock_as_shipped=True) == [("ours", False), ("stock", True)]
+    assert load.plans_for("all", "production") == [("ours", False), ("stock", False)]
+    try:
+        load.plans_for("stock", "production", stock_as_shipped=True)
+    except ValueError as error:
+        assert "embedded" in str(error)
+    else:
+        raise AssertionError("rasa run as shipped has no production profile here")
+
+
 def test_percentile_and_soak_slope():
     assert load.percentile([1, 2, 3, 4, 5], 50) == 3
     assert load.percentile(list(range(101)), 95) == 95
