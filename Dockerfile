@@ -19,10 +19,10 @@ RUN python -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH
 WORKDIR /app
 # The same pins as `make setup` (requirements.txt + constraints.txt), less the
-# test-only packages (pytest and Playwright are not needed in the image).
+# test-only packages (pytest, Playwright, ruff and mypy are not needed in the image).
 COPY requirements.txt constraints.txt ./
 RUN pip install "pip==26.3" "setuptools==70.3.0" "wheel==0.45.1" \
- && grep -vE '^(pytest|pytest-asyncio|pytest-aiohttp|playwright)==' requirements.txt > requirements.image.txt \
+ && grep -vE '^(pytest|pytest-asyncio|pytest-aiohttp|playwright|ruff|mypy)==' requirements.txt > requirements.image.txt \
  && pip install -r requirements.image.txt -c constraints.txt \
  && pip check
 COPY config.yml domain.yml ./
@@ -51,7 +51,7 @@ COPY --from=build /app/models ./models
 RUN mkdir -p /app/var \
  && chown borgerguide:borgerguide /app/var \
  && chmod 0750 /app/var \
- && python -m compileall -q actions bot launch nlu_components
+ && python -m compileall -q borgerguide actions bot launch nlu_components
 USER 10001:10001
 EXPOSE 8000 5005 5055
 HEALTHCHECK --interval=15s --timeout=5s --start-period=180s --retries=3 \

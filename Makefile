@@ -19,12 +19,13 @@ tests/js/node_modules/.installed: tests/js/package.json tests/js/package-lock.js
 	@cd tests/js && npm ci --no-audit --no-fund --silent
 	@touch $@
 
-.PHONY: help setup browser train run test validate validate-content test-nlu bench-nlu bench-xsid bench-parse bench-analytics bench-load clean deploy-tools check-deploy
+.PHONY: help setup browser train run test lint validate validate-content test-nlu bench-nlu bench-xsid bench-parse bench-analytics bench-load clean deploy-tools check-deploy
 
 help:
 	@echo "make run    - set up, train if needed, start Rasa, actions and the web service"
 	@echo "make test   - set up, train if needed, run the whole test suite"
 	@echo "make train  - train the model if config, domain or data changed"
+	@echo "make lint   - ruff and mypy (also run by make test)"
 	@echo "make validate-content - check the solution catalogue and kommune content"
 	@echo "make bench-nlu / bench-xsid / bench-parse / bench-analytics / bench-load - measurements (see benchmarks/README.md)"
 
@@ -38,8 +39,8 @@ train: setup
 	@$(PY) scripts/train_if_needed.py
 
 validate-content: setup
-	@$(PY) -m actions.catalogue
-	@$(PY) -m actions.kommuner
+	@$(PY) -m borgerguide.catalogue
+	@$(PY) -m borgerguide.kommuner
 
 validate: setup
 	@$(PY) scripts/validate_data.py
@@ -47,8 +48,14 @@ validate: setup
 run: train
 	@$(PY) scripts/run.py
 
-test: train browser deploy-tools
+test: lint train browser deploy-tools
 	@$(PY) -m pytest tests
+
+# ruff (pycodestyle, pyflakes, bugbear, no stray print) and mypy on the domain
+# package, the web service, the action server and the launcher (pyproject.toml)
+lint: setup
+	@$(VENV)/bin/ruff check borgerguide bot actions launch nlu_components
+	@$(VENV)/bin/mypy
 
 test-nlu: train
 	@$(PY) -m pytest tests/test_nlu_heldout.py -s

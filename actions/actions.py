@@ -10,11 +10,12 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ConversationPaused, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.catalogue import Solution, load_catalogue
-from actions.content import content_dir, read_yaml
-from actions.handoff import make_handoff
-from actions.kommuner import Kommune, load_kommune
-from actions.notices import active as active_notices
+from actions.handoff import handoff_text, make_handoff
+from borgerguide import contract
+from borgerguide.catalogue import Solution, load_catalogue
+from borgerguide.content import content_dir, read_yaml
+from borgerguide.kommuner import Kommune, load_kommune
+from borgerguide.notices import active as active_notices
 from actions.routing import (
     ANSWER_SLOTS,
     SERVICE_INTENTS,
@@ -149,10 +150,7 @@ def tell_notices(dispatcher: CollectingDispatcher, kommune: Kommune, area: str) 
         return
     for notice in notices:
         dispatcher.utter_message(text=f"Driftsmeddelelse: {notice.text}")
-        dispatcher.utter_message(json_message={
-            "type": "notice", "notice_id": notice.id, "text": notice.text,
-            "areas": list(notice.areas), "ends_at": notice.ends_at.isoformat(),
-        })
+        dispatcher.utter_message(json_message=notice.payload().to_dict())
 
 
 def follow_route(
@@ -163,7 +161,7 @@ def follow_route(
         if helping(tracker):
             surface_fuldmagt(dispatcher)
         return [SlotSet("area", intent), SlotSet("pending_intent", intent), SlotSet("fallback_count", 0)]
-    solution = load_catalogue().get(decision.solution_id)
+    solution = load_catalogue().get(str(decision.solution_id))
     return show_solution(dispatcher, tracker, solution, decision.variant, intent)
 
 
@@ -316,7 +314,7 @@ class ActionOutOfScope(Action):
         if helping(tracker):
             surface_fuldmagt(dispatcher)
         if count >= NOT_UNDERSTOOD_BEFORE_HANDOFF:
-            return hand_off(dispatcher, tracker, "repeated_fallback")
+            return hand_off(dispatcher, tracker, contract.REPEATED_FALLBACK)
         return [SlotSet("fallback_count", count)]
 
 
@@ -334,27 +332,27 @@ class ActionFallback(Action):
         buttons = topic_buttons(tracker.latest_message.get("intent_ranking") or [])
         if attempt == 1:
             dispatcher.utter_message(response="utter_fallback", buttons=buttons)
-            dispatcher.utter_message(json_message={"type": "fallback", "attempt": attempt})
+            dispatcher.utter_message(json_message=contract.Fallback(attempt).to_dict())
             if helping(tracker):  # acting for someone else: fuldmagt, whatever the NLU made of it
                 surface_fuldmagt(dispatcher)
             return [SlotSet("fallback_count", attempt)]
         dispatcher.utter_message(response="utter_fallback_again", buttons=buttons)
-        dispatcher.utter_message(json_message={"type": "fallback", "attempt": attempt})
-        return hand_off(dispatcher, tracker, "repeated_fallback")
+        dispatcher.utter_message(json_message=contract.Fallback(attempt).to_dict())
+        return hand_off(dispatcher, tracker, contract.REPEATED_FALLBACK)
 
 
 def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str) -> List[EventType]:
     """Sends the `handoff` event; pauses the bot when staff take it live."""
     kommune = kommune_for(tracker)
     handoff = make_handoff(reason, tracker.get_slot("area"), kommune)
-    dispatcher.utter_message(text=handoff.text(kommune))
-    dispatcher.utter_message(json_message=handoff.payload())
+    dispatcher.utter_message(text=handoff_text(handoff, kommune))
+    dispatcher.utter_message(json_message=handoff.to_dict())
     events: List[EventType] = [
         SlotSet("escalation_id", handoff.escalation_id),
         SlotSet("fallback_count", 0),
         SlotSet("asked", None),
     ]
-    if handoff.mode == "live":
+    if handoff.mode == contract.LIVE:
         events.append(ConversationPaused())
     return events
 
@@ -367,7 +365,8 @@ class ActionHandoff(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         stuck_before = tracker.get_slot("stuck_area") is not None
-        return hand_off(dispatcher, tracker, "solution_not_working" if stuck_before else "requested_by_citizen")
+        reason = contract.SOLUTION_NOT_WORKING if stuck_before else contract.REQUESTED_BY_CITIZEN
+        return hand_off(dispatcher, tracker, reason)
 
 
 class ActionContactBorgerservice(Action):

@@ -8,27 +8,24 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Any, Dict, Iterable, List, Mapping, Optional
+from typing import Any, Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequence
 
-# Service intents with exactly one solution.
-SINGLE_SOLUTION = {
-    "health_card": "sundhedskort",
-    "eu_health_card": "eu_sygesikringskort",
-    "choose_doctor": "laegevalg",
-    "daycare_enrolment": "opskrivning_dagtilbud",
-    "school_enrolment": "skoleindskrivning",
-    "sickness_benefit": "sygedagpenge",
-    "building_permit": "byg_og_miljoe",
-    "assistive_aids": "kropsbaarne_hjaelpemidler",
-    "marriage": "aegteskab",
-    "state_pension": "folkepension",
-    "housing_benefit": "boligstoette",
-    "passport": "pas",
-    "driving_licence": "koerekort",
-    "mitid": "mitid",
-    "power_of_attorney": "fuldmagt",
-}
-SERVICE_INTENTS = frozenset(SINGLE_SOLUTION) | {"report_move", "digital_post"}
+from borgerguide.catalogue import load_catalogue
+from borgerguide.content import content_dir, read_yaml
+
+
+def _single_solutions() -> Dict[str, str]:
+    """Service intent -> its solution, for the intents the catalogue gives
+    exactly one solution (content/solutions.yml)."""
+    by_intent: Dict[str, List[str]] = {}
+    for solution in load_catalogue().solutions.values():
+        by_intent.setdefault(solution.intent, []).append(solution.id)
+    return {intent: ids[0] for intent, ids in by_intent.items() if len(ids) == 1}
+
+
+# The service areas (content/areas.yml), and those with one solution.
+SERVICE_INTENTS: FrozenSet[str] = frozenset(str(a) for a in read_yaml(content_dir() / "areas.yml")["areas"])
+SINGLE_SOLUTION = _single_solutions()
 
 DENMARK = {"danmark", "dk", "denmark", "danmarks"}
 ORIGIN_WORDS = ("fra", "from")
@@ -145,7 +142,7 @@ def _marker_before(text: str, entity: Mapping[str, Any]) -> Optional[str]:
 
 
 def move_solution(
-    text: str, entities: List[Mapping[str, Any]], context: Optional[Mapping[str, Any]] = None
+    text: str, entities: Sequence[Mapping[str, Any]], context: Optional[Mapping[str, Any]] = None
 ) -> Optional[str]:
     """flytning / udrejse / indrejse from what the citizen said, or None."""
     direction = first_value(entities, "flytte_retning")
@@ -173,12 +170,11 @@ def move_solution(
         return "flytning"
     if first_value(entities, "kommune"):
         return "flytning"
-    return {"udrejse": "udrejse", "indrejse": "indrejse", "indenlands": "flytning"}.get(
-        (context or {}).get("flytte_retning")
-    )
+    answered = (context or {}).get("flytte_retning")
+    return {"udrejse": "udrejse", "indrejse": "indrejse", "indenlands": "flytning"}.get(str(answered))
 
 
-def digital_post_route(text: str, entities: List[Mapping[str, Any]], context: Mapping[str, Any]) -> Route:
+def digital_post_route(text: str, entities: Sequence[Mapping[str, Any]], context: Mapping[str, Any]) -> Route:
     need = first_value(entities, "post_behov") or (
         None if EXEMPTION_CUES.search(fold(text)) or MISSING_LETTER_CUES.search(fold(text))
         else context.get("post_behov")
@@ -193,7 +189,7 @@ def digital_post_route(text: str, entities: List[Mapping[str, Any]], context: Ma
     return Route(ask="utter_ask_post_need")
 
 
-def sickness_route(text: str, entities: List[Mapping[str, Any]], context: Mapping[str, Any]) -> Route:
+def sickness_route(text: str, entities: Sequence[Mapping[str, Any]], context: Mapping[str, Any]) -> Route:
     employment = (first_value(entities, "beskaeftigelse") or first_cue(text, EMPLOYMENT_CUES)
                   or context.get("beskaeftigelse"))
     if employment in ("lønmodtager", "ledig", "selvstændig"):
@@ -221,7 +217,7 @@ def child_months(age: Optional[str]) -> Optional[float]:
     return value * 12
 
 
-def daycare_route(text: str, entities: List[Mapping[str, Any]], context: Mapping[str, Any]) -> Route:
+def daycare_route(text: str, entities: Sequence[Mapping[str, Any]], context: Mapping[str, Any]) -> Route:
     folded = fold(text)
     need = (first_value(entities, "dagtilbud_behov") or first_cue(text, DAYCARE_NEED_CUES)
             or context.get("dagtilbud_behov"))
@@ -242,7 +238,7 @@ def daycare_route(text: str, entities: List[Mapping[str, Any]], context: Mapping
     return Route(solution_id="opskrivning_dagtilbud", variant="ny_under_3" if months < 34 else "ny_3_til_6")
 
 
-def mitid_route(text: str, entities: List[Mapping[str, Any]], context: Mapping[str, Any]) -> Route:
+def mitid_route(text: str, entities: Sequence[Mapping[str, Any]], context: Mapping[str, Any]) -> Route:
     need = (first_value(entities, "mitid_behov") or first_cue(text, MITID_NEED_CUES)
             or context.get("mitid_behov"))
     if need in ("ny", "spaerret", "ny_telefon", "ingen_smartphone"):
@@ -250,7 +246,7 @@ def mitid_route(text: str, entities: List[Mapping[str, Any]], context: Mapping[s
     return Route(ask="utter_ask_mitid_need")
 
 
-def power_of_attorney_route(text: str, entities: List[Mapping[str, Any]], context: Mapping[str, Any]) -> Route:
+def power_of_attorney_route(text: str, entities: Sequence[Mapping[str, Any]], context: Mapping[str, Any]) -> Route:
     return Route(solution_id="fuldmagt", variant=first_cue(text, POA_VARIANT_CUES))
 
 
@@ -268,7 +264,7 @@ ANSWER_SLOTS = ("flytte_retning", "post_behov", "beskaeftigelse", "dagtilbud_beh
 
 
 def route(
-    intent: str, text: str, entities: List[Dict[str, Any]], context: Optional[Mapping[str, Any]] = None
+    intent: str, text: str, entities: Sequence[Mapping[str, Any]], context: Optional[Mapping[str, Any]] = None
 ) -> Route:
     """The route for a service intent (see SERVICE_INTENTS).
 

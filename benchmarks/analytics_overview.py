@@ -46,7 +46,7 @@ def event_store(count: int, seed: int) -> Path:
     if path.exists():
         print(f"event store: {path} (reused)")
         return path
-    from bot.analytics import events_table
+    from bot.projections import events_table
 
     partial = path.with_suffix(".partial")
     partial.unlink(missing_ok=True)
@@ -71,11 +71,11 @@ def event_store(count: int, seed: int) -> Path:
 async def measure(web_url: str, events_url: str, runs: int) -> dict:
     from aiohttp.test_utils import TestClient, TestServer
 
-    from bot.analyst import today
+    from borgerguide.clock import danish_today as today
     from bot.app import create_app
-    from bot.auth import Accounts
+    from bot.stores.accounts import Accounts
     from bot.settings import Settings
-    from actions.notices import engine_for
+    from borgerguide.db import engine_for
 
     Accounts(engine_for(web_url)).add_user("benchmark", PASSWORD, "analyst")
     settings = Settings(rasa_url="http://127.0.0.1:9", secret="benchmark-" + "x" * 32, database_url=web_url,
@@ -122,9 +122,9 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=20)
     args = parser.parse_args()
     os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
-    from bot.analytics import AnalyticsSync, events_table
-    from bot.escalations import EscalationStore, sync_state
-    from actions.notices import engine_for
+    from bot.projections import AnalyticsProjection, Cursor, events_table
+    from bot.stores.escalations import EscalationStore
+    from borgerguide.db import engine_for
 
     store = event_store(args.events, args.seed)
     with tempfile.TemporaryDirectory() as tmp:
@@ -132,15 +132,16 @@ def main() -> int:
         events_copy.write_bytes(store.read_bytes())  # the incremental step appends to a copy
         web_url, events_url = f"sqlite:///{Path(tmp) / 'web.db'}", f"sqlite:///{events_copy}"
         web, events = engine_for(web_url), sa.create_engine(events_url, future=True)
-        syncer = AnalyticsSync(web, events)
+        syncer = AnalyticsProjection(web, events)
         started = time.perf_counter()
         done = syncer.run()
         sync_seconds = time.perf_counter() - started
         print(f"sync: {done:,} events in {sync_seconds:.1f} s ({done / sync_seconds:,.0f} events/s)")
         # the escalations are not measured here: start their reader at the end
         EscalationStore(web)
+        escalation_cursor = Cursor(web, "escalations")
         with web.begin() as connection:
-            connection.execute(sync_state.insert().values(name="events", position=syncer.position()))
+            escalation_cursor.claim(connection, 0, syncer.position())
         print(f"overview over {args.events:,} events ({args.runs} requests each):")
         results = asyncio.run(measure(web_url, events_url, args.runs))
         # incremental: 1,000 more events

@@ -15,8 +15,8 @@ from aiohttp import web
 
 
 def users(argv) -> int:
-    from actions.notices import engine_for
-    from bot.auth import ROLES, Accounts
+    from borgerguide.db import engine_for
+    from bot.stores.accounts import ROLES, Accounts
     from bot.settings import Settings
 
     parser = argparse.ArgumentParser(prog="python -m bot users", description="Staff and analyst accounts")

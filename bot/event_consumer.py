@@ -2,7 +2,7 @@
 
 In production Rasa publishes every tracker event to RabbitMQ (its Pika event
 broker, endpoints.prod.yml). Escalations and the analysts' figures are derived
-from an `events` table (bot.escalations, bot.analytics), read incrementally by
+from an `events` table (bot.projections), read incrementally by
 id. This consumer fills that table in PostgreSQL from the queue:
 
 - A message is acknowledged only after its row is committed, so a crash loses
@@ -29,7 +29,7 @@ from urllib.parse import quote
 
 import sqlalchemy as sa
 
-from bot.analytics import events_table
+from bot.projections import events_table
 
 logger = logging.getLogger(__name__)
 

@@ -16,8 +16,6 @@ import time
 from dataclasses import dataclass
 from typing import Callable, Dict, Mapping, Optional, Tuple
 
-from aiohttp import web
-
 
 @dataclass(frozen=True)
 class Limit:
@@ -117,5 +115,3 @@ def client_address(remote: Optional[str], forwarded_for: Optional[str], trusted_
 def trusted_proxies_from_env(env: Mapping[str, str]) -> frozenset:
     return frozenset(p.strip() for p in env.get("BORGERGUIDE_TRUSTED_PROXIES", "").split(",") if p.strip())
 
-
-RATE_LIMITS = web.AppKey("rate_limits", ChatRateLimits)

@@ -23,7 +23,9 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
-from bot import analytics, grouping, retention, training_export
+from bot import grouping, training_export
+from bot.projections import AnalyticsProjection
+from bot.stores import analytics, retention
 
 
 def _settings():
@@ -33,7 +35,7 @@ def _settings():
 
 
 def _engines(settings):
-    from actions.notices import engine_for
+    from borgerguide.db import engine_for
 
     return engine_for(settings.database_url), engine_for(settings.events_url)
 
@@ -42,7 +44,7 @@ def sync(settings, rebuild: bool = False, quiet: bool = False) -> int:
     from tqdm import tqdm
 
     web, events = _engines(settings)
-    syncer = analytics.AnalyticsSync(web, events, settings.low_confidence)
+    syncer = AnalyticsProjection(web, events, settings.low_confidence)
     if rebuild:
         total = syncer.pending() + syncer.position()  # an upper bound: ids may have gaps
     else:
@@ -54,7 +56,7 @@ def sync(settings, rebuild: bool = False, quiet: bool = False) -> int:
 
 
 def _period(args) -> analytics.Period:
-    from bot.analyst import today
+    from borgerguide.clock import danish_today as today
 
     end = date.fromisoformat(args.to) if args.to else today()
     start = date.fromisoformat(args.start) if args.start else end - timedelta(days=29)

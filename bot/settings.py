@@ -55,6 +55,8 @@ class Settings:
     # production: RabbitMQ (RABBITMQ_HOST, ...) -> the events table (bot/event_consumer.py)
     amqp_url: str = ""
     amqp_queue: str = "rasa_events"
+    # sites allowed to embed the widget besides each kommune's `widget_origins`
+    allowed_origins: Tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, env: Optional[Mapping[str, str]] = None, **overrides) -> "Settings":
@@ -76,6 +78,8 @@ class Settings:
             retention_days=int(env.get("BORGERGUIDE_RETENTION_DAYS", cls.retention_days)),
             retention_hours=float(env.get("BORGERGUIDE_RETENTION_HOURS", cls.retention_hours)),
             low_confidence=float(env.get("BORGERGUIDE_LOW_CONFIDENCE", cls.low_confidence)),
+            allowed_origins=tuple(o.strip().rstrip("/") for o in env.get("BORGERGUIDE_ALLOWED_ORIGINS", "").split(",")
+                                  if o.strip()),
             **amqp_from_env(env),
         )
         settings = cls(**{**settings.__dict__, **{k: v for k, v in overrides.items() if v is not None}})

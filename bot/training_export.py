@@ -17,7 +17,7 @@ from typing import Dict, Iterable, List, Optional, Set, Tuple
 import sqlalchemy as sa
 import yaml
 
-from bot import analytics
+from bot.stores import analytics
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = ROOT / "review" / "nlu_review.yml"

@@ -43,6 +43,8 @@ import sys
 import time
 from typing import Any, Dict, List
 
+from borgerguide import contract
+
 logger = logging.getLogger("borgerguide.rasa_server")
 
 DEFAULT_ACTION_TIMEOUT = 5.0
@@ -150,7 +152,7 @@ def install_fail_loud() -> None:
     def no_fallback(self) -> Any:
         raise StoreUnavailable("The tracker store failed; not falling back to memory (see the error above).")
 
-    FailSafeTrackerStore.fallback_tracker_store = property(no_fallback)  # type: ignore[assignment]
+    FailSafeTrackerStore.fallback_tracker_store = property(no_fallback)
 
 
 def _store_engine(tracker_store: Any) -> Any:
@@ -229,7 +231,7 @@ def fault_reason(error: BaseException) -> str:
     import sqlalchemy
 
     stores = (StoreUnavailable, LockError, sqlalchemy.exc.SQLAlchemyError, *redis_errors)
-    return "store_unavailable" if isinstance(error, stores) else "internal"
+    return contract.STORE_UNAVAILABLE if isinstance(error, stores) else contract.INTERNAL
 
 
 def install_fault_answers() -> None:
@@ -250,7 +252,7 @@ def install_fault_answers() -> None:
                 logger.debug("Details of the failure", exc_info=True)  # may hold the conversation
                 channel = message.output_channel
                 await channel.send_text_with_buttons(message.sender_id, FAULT_TEXT, [dict(b) for b in FAULT_BUTTONS])
-                await channel.send_custom_json(message.sender_id, {"type": "fault", "reason": reason})
+                await channel.send_custom_json(message.sender_id, contract.Fault(reason).to_dict())
 
         return original(self, guarded)
 
@@ -291,10 +293,10 @@ def install_engine_defaults() -> None:
     statement's parameters: SQLAlchemy puts them into its error message, and
     Rasa logs that message; for the tracker store and the event broker they
     are events, i.e. what the citizen wrote. SQLite engines also get the
-    settings of launch/speed.py."""
+    project's SQLite settings and pool (borgerguide.db)."""
     import sqlalchemy
 
-    from launch.speed import engine_arguments, tune_engine
+    from borgerguide.db import engine_arguments, tune_engine
 
     if getattr(sqlalchemy.create_engine, "borgerguide", False):
         return

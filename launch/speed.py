@@ -24,8 +24,9 @@ answered:
    disk, and the web service reading the event table does not block Rasa
    writing it. A crash of the process loses nothing; a power cut may lose the
    last moments (the production profile uses PostgreSQL). Its connections
-   are pooled: SQLAlchemy 1.4 opens (and closes) a new connection to a SQLite
-   file for every session, which was 6 % of the time per message.
+   are pooled (both are borgerguide.db's settings, for every process):
+   SQLAlchemy 1.4 opens (and closes) a new connection to a SQLite file for
+   every session, which was 6 % of the time per message.
 
 Then (second profile): the turn's events are written with one bulk INSERT
 per table instead of one ORM object each.
@@ -34,38 +35,6 @@ from __future__ import annotations
 
 import json
 from typing import Any, Dict, List
-
-SQLITE_PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA busy_timeout=30000")
-
-
-def sqlite_pragmas(connection: Any, _record: Any) -> None:
-    cursor = connection.cursor()
-    for pragma in SQLITE_PRAGMAS:
-        cursor.execute(pragma)
-    cursor.close()
-
-
-def engine_arguments(url: Any, kwargs: Dict[str, Any]) -> Dict[str, Any]:
-    """Arguments for a new engine: a pool for SQLite files (Rasa uses its
-    engines from the event loop's thread; the pool hands a connection to one
-    user at a time)."""
-    import sqlalchemy
-
-    parsed = sqlalchemy.engine.make_url(url)
-    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:") \
-            and "poolclass" not in kwargs:
-        kwargs = {**kwargs, "poolclass": sqlalchemy.pool.QueuePool,
-                  "connect_args": {"check_same_thread": False, **kwargs.get("connect_args", {})}}
-    return kwargs
-
-
-def tune_engine(engine: Any) -> Any:
-    """Applied to every SQLAlchemy engine the Rasa process creates."""
-    import sqlalchemy
-
-    if engine.dialect.name == "sqlite":
-        sqlalchemy.event.listen(engine, "connect", sqlite_pragmas)
-    return engine
 
 
 def publish_all(broker: Any, bodies: List[Dict[str, Any]]) -> None:

@@ -29,11 +29,11 @@ def main() -> int:
     import sqlalchemy as sa
     from aiohttp import web
 
-    from actions.notices import engine_for
-    from bot.analytics import AnalyticsSync, events_table
+    from borgerguide.db import engine_for
+    from bot.projections import AnalyticsProjection, events_table
     from bot.app import create_app
-    from bot.auth import Accounts
-    from bot.ratings import Ratings
+    from bot.stores.accounts import Accounts
+    from bot.stores.ratings import Ratings
     from bot.settings import Settings
     from conftest import CHROMIUM, CHROMIUM_ARGS
     from eventgen import AREAS, KOMMUNER, generate
@@ -46,7 +46,7 @@ def main() -> int:
             connection.execute(events_table(events).insert(),
                                [{"sender_id": s, "data": d} for s, d in generate(40000, seed=5, days=60)])
         engine = engine_for(web_url)
-        AnalyticsSync(engine, events).run()
+        AnalyticsProjection(engine, events).run()
         Accounts(engine).add_user("analytiker", PASSWORD, "analyst")
         rng = random.Random(3)
         ratings = Ratings(engine)

@@ -145,13 +145,13 @@ for unwanted in (".venv", "var/secret.key", "deploy/secrets", "deploy/lint", "te
                  "tests/js/node_modules", "compose.yaml"):
     check(not (workdir / unwanted).exists(), f"not in the image: {unwanted}")
 for wanted in ("launch/rasa_server.py", "launch/action_server.py", "endpoints.prod.yml", "bot/__main__.py",
-               "actions/actions.py", "config.yml", "domain.yml", "content"):
+               "actions/actions.py", "borgerguide/contract.py", "config.yml", "domain.yml", "content"):
     check((workdir / wanted).exists(), f"in the image: {wanted}")
 if (repo / "models/borgerguide.tar.gz").exists():
     check(has_model, "models/ holds the model")
 
 imports = ("import rasa, rasa_sdk, aiohttp, spacy, sqlalchemy, psycopg2, redis, aio_pika, argon2; "
-           "import bot.app, bot.settings, bot.event_consumer, actions.actions, actions.catalogue, "
+           "import bot.app, bot.settings, bot.event_consumer, actions.actions, borgerguide.catalogue, "
            "launch.rasa_server, launch.action_server, nlu_components.danish_spacy; "
            "import rasa.core.lock_store, rasa.core.brokers.pika, rasa.core.tracker_store")
 r = as_user("python", "-c", imports)
@@ -168,7 +168,7 @@ r = as_user("python", "-c", "import importlib, yaml\n"
             "        print(kind)\n")
 check(r.returncode == 0, "endpoints.prod.yml: its custom classes import in the image: "
       + (", ".join(r.stdout.split()) or "none"), r.stdout + r.stderr)
-for module in ("actions.catalogue", "actions.kommuner"):
+for module in ("borgerguide.catalogue", "borgerguide.kommuner"):
     r = as_user("python", "-m", module)
     check(r.returncode == 0, f"python -m {module}: {(r.stdout.strip().splitlines() or [''])[-1][:100]}",
           r.stdout + r.stderr)

@@ -22,7 +22,7 @@ from actions.actions import (
     ActionSolutionNotWorking,
     ActionYesNo,
 )
-from actions.catalogue import load_catalogue
+from borgerguide.catalogue import load_catalogue
 
 FIXTURE = json.loads((Path(__file__).parent / "fixtures" / "tracker.json").read_text())
 
@@ -271,7 +271,7 @@ def test_go_back_shows_the_previous_solution():
 def test_an_active_notice_is_told_before_the_card(tmp_path, monkeypatch):
     from datetime import datetime, timedelta, timezone
 
-    from actions import notices
+    from borgerguide import notices
 
     monkeypatch.setenv("BORGERGUIDE_DB", f"sqlite:///{tmp_path / 'n.db'}")
     now = datetime.now(timezone.utc)

@@ -18,12 +18,15 @@ import pytest
 import sqlalchemy as sa
 import yaml
 
-from actions.notices import engine_for
-from bot import analytics, retention, training_export
-from bot.app import ANALYTICS, create_app
-from bot.auth import Accounts
+from borgerguide.db import engine_for
+from bot import training_export
+from bot.stores import analytics, retention
+from bot.app import create_app
+from bot.keys import ANALYTICS
+from bot.projections import AnalyticsProjection, events_table
+from bot.stores.accounts import Accounts
 from bot.grouping import group_texts
-from conftest import ROOT, TOKEN, get_json, web_settings
+from conftest import ROOT, TOKEN, fresh_kommune, get_json, web_settings
 
 PASSWORD = "en-lang-adgangskode"
 CPR_DIGITS = ("010203", "1234")
@@ -63,7 +66,7 @@ async def chat(client, who, text, kommune):
 
 def new_kommune() -> str:
     """Each test counts in its own kommune, so figures are exact."""
-    return f"test-{uuid.uuid4().hex[:8]}"
+    return fresh_kommune()
 
 
 async def sync(app) -> None:
@@ -307,8 +310,8 @@ def _stores(tmp_path):
     events = sa.create_engine(f"sqlite:///{tmp_path / 'events.db'}", future=True)
     tracker = sa.create_engine(f"sqlite:///{tmp_path / 'tracker.db'}", future=True)
     for engine in (web,):
-        from bot.escalations import metadata as escalation_metadata
-        from bot.ratings import metadata as rating_metadata
+        from bot.stores.escalations import metadata as escalation_metadata
+        from bot.stores.ratings import metadata as rating_metadata
 
         escalation_metadata.create_all(engine)
         rating_metadata.create_all(engine)
@@ -327,14 +330,14 @@ def _conversation(stores, tracker_table, sender, at, text="jeg skal bruge et pas
     events = [user(text, "nlu_fallback", 0.3, at.timestamp(), "aarhus"),
               bot(at.timestamp() + 1, "", {"type": "handoff", "escalation_id": f"esc_{sender}",
                                             "reason": "repeated_fallback", "mode": "callback"})]
-    broker = analytics.events_table(stores.events)
+    broker = events_table(stores.events)
     with stores.events.begin() as connection, stores.tracker.begin() as tracker:
         for event in events:
             connection.execute(broker.insert().values(sender_id=sender, data=json.dumps(event)))
             tracker.execute(tracker_table.insert().values(sender_id=sender, type_name=event["event"],
                                                          timestamp=event["timestamp"], data=json.dumps(event)))
-    from bot.escalations import EscalationStore
-    from bot.ratings import Ratings
+    from bot.stores.escalations import EscalationStore
+    from bot.stores.ratings import Ratings
 
     EscalationStore(stores.web).create_from_handoff(sender, events[1]["data"]["custom"], at)
     Ratings(stores.web).add(sender, 2, "ring på 12345678", "aarhus", "passport")
@@ -345,10 +348,10 @@ def test_retention_deletes_and_anonymises_what_is_old(tmp_path, caplog):
     now = datetime.now(timezone.utc)
     _conversation(stores, tracker_table, "old-conversation-1", now - timedelta(days=40))
     _conversation(stores, tracker_table, "new-conversation-1", now - timedelta(days=2))
-    syncer = analytics.AnalyticsSync(stores.web, stores.events)
+    syncer = AnalyticsProjection(stores.web, stores.events)
     syncer.run()
-    from bot.ratings import ratings
-    from bot.escalations import EscalationStore, escalations
+    from bot.stores.ratings import ratings
+    from bot.stores.escalations import EscalationStore, escalations
 
     # ratings and escalations carry their own time: make the old ones old
     with stores.web.begin() as connection:
@@ -373,7 +376,7 @@ def test_retention_deletes_and_anonymises_what_is_old(tmp_path, caplog):
         senders = {r[0] for r in connection.execute(sa.select(tracker_table.c.sender_id).distinct())}
     assert senders == {"new-conversation-1"}
     with stores.events.connect() as connection:
-        broker = analytics.events_table(stores.events)
+        broker = events_table(stores.events)
         assert {r[0] for r in connection.execute(sa.select(broker.c.sender_id).distinct())} == {"new-conversation-1"}
     with stores.web.connect() as connection:
         facts = {r[0] for r in connection.execute(sa.select(analytics.facts.c.conversation_id))}
@@ -470,7 +473,7 @@ def test_cli_reports(tmp_path):
     from eventgen import generate
 
     events = sa.create_engine(f"sqlite:///{tmp_path / 'events.db'}", future=True)
-    table = analytics.events_table(events)
+    table = events_table(events)
     with events.begin() as connection:
         connection.execute(table.insert(), [{"sender_id": s, "data": d} for s, d in generate(3000, seed=3, days=10)])
     env = {**os.environ, "BORGERGUIDE_DB": f"sqlite:///{tmp_path / 'web.db'}",
@@ -513,9 +516,9 @@ def test_overview_from_rollups_equals_counting_the_conversations(tmp_path, days_
     web = sa.create_engine(f"sqlite:///{tmp_path / 'web.db'}", future=True)
     events = sa.create_engine(f"sqlite:///{tmp_path / 'events.db'}", future=True)
     with events.begin() as connection:
-        connection.execute(analytics.events_table(events).insert(),
+        connection.execute(events_table(events).insert(),
                            [{"sender_id": s, "data": d} for s, d in generate(12000, seed=9, days=400)])
-    analytics.AnalyticsSync(web, events).run(batch=700)  # batches split conversations
+    AnalyticsProjection(web, events).run(batch=700)  # batches split conversations
     end = date.today() - timedelta(days=days_back)
     for kommune in (None, "aarhus"):
         period = analytics.Period(end - timedelta(days=length - 1), end, kommune)
@@ -567,15 +570,15 @@ def test_two_readers_never_count_an_event_twice(tmp_path):
     web_url = f"sqlite:///{tmp_path / 'web.db'}"
     events = sa.create_engine(f"sqlite:///{tmp_path / 'events.db'}", future=True)
     with events.begin() as connection:
-        connection.execute(analytics.events_table(events).insert(),
+        connection.execute(events_table(events).insert(),
                            [{"sender_id": s, "data": d} for s, d in generate(6000, seed=4, days=5)])
-    readers = [analytics.AnalyticsSync(engine_for(web_url), events) for _ in range(2)]
+    readers = [AnalyticsProjection(engine_for(web_url), events) for _ in range(2)]
     threads = [threading.Thread(target=lambda r=r: [r.run(batch=300) for _ in range(3)]) for r in readers]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    alone = analytics.AnalyticsSync(sa.create_engine(f"sqlite:///{tmp_path / 'alone.db'}", future=True), events)
+    alone = AnalyticsProjection(sa.create_engine(f"sqlite:///{tmp_path / 'alone.db'}", future=True), events)
     alone.run()
     period = analytics.Period(date.today() - timedelta(days=10), date.today() + timedelta(days=1))
     assert analytics.overview(readers[0].engine, period) == analytics.overview(alone.engine, period)
@@ -589,11 +592,12 @@ def test_erasing_the_newest_conversation_does_not_hide_the_next_one(tmp_path):
     sys.path.insert(0, str(ROOT / "benchmarks"))
     from eventgen import bot, user
 
-    from bot.escalations import EscalationStore, EscalationSync
+    from bot.projections import EscalationProjection
+    from bot.stores.escalations import EscalationStore
 
     web = sa.create_engine(f"sqlite:///{tmp_path / 'web.db'}", future=True)
     events = sa.create_engine(f"sqlite:///{tmp_path / 'events.db'}", future=True)
-    broker = analytics.events_table(events)
+    broker = events_table(events)
     now = datetime.now(timezone.utc).timestamp()
 
     def conversation(sender: str, text: str = "vrøvl") -> None:
@@ -604,7 +608,7 @@ def test_erasing_the_newest_conversation_does_not_hide_the_next_one(tmp_path):
                 connection.execute(broker.insert().values(sender_id=sender, data=json.dumps(event)))
 
     escalations = EscalationStore(web)
-    readers = [analytics.AnalyticsSync(web, events), EscalationSync(escalations, events)]
+    readers = [AnalyticsProjection(web, events), EscalationProjection(escalations, events)]
     conversation("older-one")
     conversation("newest-one", "xqzt plimf 23456789")
     for reader in readers:

@@ -14,7 +14,8 @@ from typing import Any, Dict, List, Tuple
 import pytest
 
 from bot.app import create_app
-from bot.ratelimit import RATE_LIMITS, ChatRateLimits, Limit, TokenBuckets, client_address
+from bot.keys import RATE_LIMITS
+from bot.ratelimit import ChatRateLimits, Limit, TokenBuckets, client_address
 from conftest import TOKEN, get_json, web_settings
 
 NORMAL = "jeg har mistet mit gule sundhedskort"

@@ -9,9 +9,9 @@ import uuid
 
 import pytest
 
-from actions.notices import engine_for
-from bot.auth import Accounts
-from conftest import ROOT, post_json
+from borgerguide.db import engine_for
+from bot.stores.accounts import Accounts
+from conftest import ROOT, fresh_kommune, post_json
 
 PASSWORD = "browser-analyst-password"
 AXE = ROOT / "tests" / "js" / "node_modules" / "axe-core" / "axe.min.js"
@@ -36,7 +36,7 @@ def wait_until(check, timeout=20.0):
 
 
 def test_overview_charts_and_labelling_a_group(web, browser):
-    kommune = f"browser-{uuid.uuid4().hex[:6]}"
+    kommune = fresh_kommune()
     texts = ["hvornår henter i storskrald på min vej", "kan i hente storskrald", "bestil afhentning af storskrald"]
     for text in texts:
         post_json(f"{web.web_url}/api/chat", {"sender": f"ba-{uuid.uuid4().hex[:12]}", "message": text,

@@ -7,8 +7,8 @@ import uuid
 
 import pytest
 
-from bot.auth import Accounts
-from actions.notices import engine_for
+from bot.stores.accounts import Accounts
+from borgerguide.db import engine_for
 from conftest import ROOT, post_json
 
 PASSWORD = "browser-test-password"

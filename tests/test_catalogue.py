@@ -8,14 +8,14 @@ import sys
 import pytest
 import yaml
 
-from actions.catalogue import (
+from borgerguide.catalogue import (
     catalogue_path,
     load_catalogue,
     main,
     spec_solutions,
     validate_catalogue,
 )
-from actions.content import read_yaml
+from borgerguide.content import read_yaml
 from conftest import ROOT, SPEC
 
 
@@ -102,7 +102,7 @@ def test_cli_exit_codes(tmp_path, data, required, capsys):
 
 def test_make_validate_content_runs_the_validator():
     result = subprocess.run(
-        [sys.executable, "-m", "actions.catalogue"], cwd=ROOT, capture_output=True, text=True
+        [sys.executable, "-m", "borgerguide.catalogue"], cwd=ROOT, capture_output=True, text=True
     )
     assert result.returncode == 0, result.stderr
     assert "20 solutions" in result.stdout

@@ -7,7 +7,9 @@ from datetime import datetime, timezone
 import pytest
 import sqlalchemy as sa
 
-from bot.escalations import Conflict, EscalationStore, EscalationSync, NotFound, transcript
+from bot.projections import EscalationProjection
+from bot.stores.escalations import Conflict, EscalationStore, NotFound
+from bot.transcript import transcript
 
 
 @pytest.fixture
@@ -34,14 +36,14 @@ def handoff_event(escalation_id, timestamp=1_700_000_000.0, **extra):
 
 
 def test_sync_derives_escalations_once_and_survives_a_restart(store, events_engine):
-    sync = EscalationSync(store, events_engine)
+    sync = EscalationProjection(store, events_engine)
     add_event(events_engine, "c1", {"event": "user", "timestamp": 1.0, "text": "hej"})
     add_event(events_engine, "c1", handoff_event("esc_A"))
     assert sync.run_once() == 1
     assert sync.run_once() == 0
     add_event(events_engine, "c2", handoff_event("esc_B", 1_700_000_100.0))
     add_event(events_engine, "c2", handoff_event("esc_B", 1_700_000_100.0))  # the same event twice
-    restarted = EscalationSync(store, events_engine)
+    restarted = EscalationProjection(store, events_engine)
     assert restarted.run_once() == 1
     assert [e.id for e in store.list()] == ["esc_B", "esc_A"]
     assert store.get("esc_A").conversation_id == "c1"
@@ -49,7 +51,7 @@ def test_sync_derives_escalations_once_and_survives_a_restart(store, events_engi
 
 
 def test_bad_events_are_skipped(store, events_engine):
-    sync = EscalationSync(store, events_engine)
+    sync = EscalationProjection(store, events_engine)
     with events_engine.begin() as connection:
         connection.execute(sa.text("INSERT INTO events (sender_id, data) VALUES ('c', 'not json')"))
     add_event(events_engine, "c", handoff_event("no-prefix"))

@@ -168,7 +168,7 @@ def test_contact_borgerservice_uses_the_kommune(stack):
 
 
 def test_an_active_notice_is_told_before_the_card(stack):
-    from actions import notices
+    from borgerguide import notices
 
     now = datetime.now(timezone.utc)
     notices.publish("MitID har driftsforstyrrelser lige nu", ["mitid"], now - timedelta(minutes=1),

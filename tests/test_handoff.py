@@ -10,10 +10,10 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
-from actions.notices import engine_for
+from borgerguide.db import engine_for
 from bot.app import create_app
-from bot.auth import Accounts
-from bot.staff import RESUME_TEXT
+from bot.stores.accounts import Accounts
+from bot.routes.staff import RESUME_TEXT
 from conftest import TOKEN, get_json, web_settings
 
 PASSWORD = "en-lang-adgangskode"

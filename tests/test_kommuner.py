@@ -6,8 +6,8 @@ import copy
 
 import pytest
 
-from actions.content import content_dir, read_yaml
-from actions.kommuner import load_kommune, main, validate_all, validate_kommune
+from borgerguide.content import content_dir, read_yaml
+from borgerguide.kommuner import load_kommune, main, validate_all, validate_kommune
 
 SHIPPED = ["aarhus", "koebenhavn", "odense"]
 

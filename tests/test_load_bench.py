@@ -13,8 +13,10 @@ from conftest import ROOT, free_port, web_settings
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import load  # noqa: E402
-from bot.app import create_app, rasa_url_for  # noqa: E402
-from bot.ratelimit import RATE_LIMITS, ChatRateLimits  # noqa: E402
+from bot.app import create_app  # noqa: E402
+from bot.routes.citizen import rasa_url_for  # noqa: E402
+from bot.keys import RATE_LIMITS  # noqa: E402
+from bot.ratelimit import ChatRateLimits  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 
 

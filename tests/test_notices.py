@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from actions import notices
+from borgerguide import notices
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=timezone.utc)
 

@@ -5,8 +5,8 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from actions.kommuner import Kommune
-from actions.opening_hours import DANISH_TIME, describe, easter_sunday, hours_on, parse_hours, public_holidays
+from borgerguide.kommuner import Kommune
+from borgerguide.opening_hours import DANISH_TIME, describe, easter_sunday, hours_on, parse_hours, public_holidays
 
 BS = {
     "opening_hours": {

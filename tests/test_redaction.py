@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.redaction import redact
+from borgerguide.redaction import redact
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,8 @@ import uuid
 
 import pytest
 
-from bot.app import create_app, parse_chat_request
+from bot.app import create_app
+from bot.routes.citizen import parse_chat_request
 from bot.settings import DEV_TOKEN, Settings
 from conftest import TOKEN, get_json, web_settings
 from stack import free_port

@@ -105,7 +105,7 @@ def test_rating_is_stored_redacted(page):
 
     import sqlalchemy as sa
 
-    from actions.notices import engine_for
+    from borgerguide.db import engine_for
 
     page.click("text=Chat med Borgerguiden")
     ask(page, "mit pas er udløbet")
@@ -132,7 +132,7 @@ def test_transcript_download(page):
 def test_an_active_notice_shows_as_a_banner(web, browser):
     from datetime import datetime, timedelta, timezone
 
-    from actions import notices
+    from borgerguide import notices
 
     now = datetime.now(timezone.utc)
     notices.publish("Borgerservice i Aarhus er lukket i dag", ["*"], now - timedelta(minutes=1),

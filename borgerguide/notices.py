@@ -6,10 +6,10 @@ citizens about an active notice before it sends them to a solution.
 Stored with SQLAlchemy, in SQLite by default (`var/borgerguide.db`) or the
 database named by `BORGERGUIDE_DB` (an SQLAlchemy URL, e.g. PostgreSQL).
 
-    python -m actions.notices add --text "MitID har driftsforstyrrelser" \\
+    python -m borgerguide.notices add --text "MitID har driftsforstyrrelser" \\
         --areas mitid,digital_post --hours 4 [--kommune aarhus] [--by navn]
-    python -m actions.notices list
-    python -m actions.notices end ID
+    python -m borgerguide.notices list
+    python -m borgerguide.notices end ID
 """
 from __future__ import annotations
 
@@ -19,12 +19,13 @@ import sys
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
-from pathlib import Path
-from typing import List, Optional, Sequence
+from typing import Any, List, Optional, Sequence
 
 import sqlalchemy as sa
 
-from actions.content import REPO_ROOT
+from borgerguide import contract
+from borgerguide.clock import as_utc as _utc
+from borgerguide.db import database_url, engine_for
 
 metadata = sa.MetaData()
 notices_table = sa.Table(
@@ -55,38 +56,17 @@ class Notice:
     def concerns(self, area: Optional[str]) -> bool:
         return "*" in self.areas or (area is not None and area in self.areas)
 
+    def payload(self) -> contract.Notice:
+        """The `notice` message the bot sends before a card."""
+        return contract.Notice(self.id, self.text, tuple(self.areas), self.ends_at.isoformat())
 
-def database_url() -> str:
-    default = f"sqlite:///{REPO_ROOT / 'var' / 'borgerguide.db'}"
-    return os.environ.get("BORGERGUIDE_DB", default)
 
-
-@lru_cache(maxsize=4)
-def engine_for(url: str) -> sa.engine.Engine:
-    if url.startswith("sqlite:///"):
-        Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
-    # hide_parameters: an error message never carries the values (citizens' texts)
-    engine = sa.create_engine(url, future=True, pool_pre_ping=True, hide_parameters=True)
-    if url.startswith("sqlite"):
-        sa.event.listen(engine, "connect", _sqlite_pragmas)
+@lru_cache(maxsize=8)
+def _engine(url: str) -> sa.engine.Engine:
+    """The database's engine, with the notices table created once."""
+    engine = engine_for(url)
     metadata.create_all(engine)
     return engine
-
-
-def _sqlite_pragmas(connection, _record) -> None:
-    """SQLite shared by several processes (Rasa's event broker writes, the web
-    service reads): write-ahead logging, so readers and the writer don't block
-    each other, and a wait instead of an immediate "database is locked"."""
-    cursor = connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
-    cursor.close()
-
-
-def _utc(moment: datetime) -> datetime:
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc)
 
 
 def publish(text: str, areas: Sequence[str], starts_at: datetime, ends_at: datetime,
@@ -98,7 +78,7 @@ def publish(text: str, areas: Sequence[str], starts_at: datetime, ends_at: datet
         raise ValueError("name at least one area, or * for all")
     if _utc(ends_at) <= _utc(starts_at):
         raise ValueError("the notice must end after it starts")
-    with engine_for(url or database_url()).begin() as connection:
+    with _engine(url or database_url()).begin() as connection:
         result = connection.execute(notices_table.insert().values(
             kommune=kommune, areas=",".join(sorted(set(areas))), text=text,
             starts_at=_utc(starts_at), ends_at=_utc(ends_at), created_by=created_by,
@@ -109,13 +89,13 @@ def publish(text: str, areas: Sequence[str], starts_at: datetime, ends_at: datet
 
 def end_notice(notice_id: int, now: Optional[datetime] = None, url: Optional[str] = None) -> bool:
     now = _utc(now or datetime.now(timezone.utc))
-    with engine_for(url or database_url()).begin() as connection:
+    with _engine(url or database_url()).begin() as connection:
         result = connection.execute(
             notices_table.update().where(notices_table.c.id == notice_id).values(ends_at=now))
         return result.rowcount == 1
 
 
-def _row(row) -> Notice:
+def _row(row: Any) -> Notice:
     return Notice(row.id, row.kommune, tuple(row.areas.split(",")), row.text,
                   _utc(row.starts_at), _utc(row.ends_at), row.created_by)
 
@@ -128,13 +108,13 @@ def active(kommune: Optional[str], area: Optional[str], now: Optional[datetime] 
     table = notices_table
     query = sa.select(table).where(table.c.starts_at <= now, table.c.ends_at > now).where(
         sa.or_(table.c.kommune.is_(None), table.c.kommune == kommune)).order_by(table.c.starts_at)
-    with engine_for(url or database_url()).connect() as connection:
+    with _engine(url or database_url()).connect() as connection:
         rows = [_row(r) for r in connection.execute(query)]
     return rows if any_area else [n for n in rows if n.concerns(area)]
 
 
 def all_notices(url: Optional[str] = None) -> List[Notice]:
-    with engine_for(url or database_url()).connect() as connection:
+    with _engine(url or database_url()).connect() as connection:
         return [_row(r) for r in connection.execute(sa.select(notices_table).order_by(notices_table.c.id))]
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any, Dict, List, Optional
 from urllib.parse import quote
 
@@ -21,12 +21,19 @@ import aiohttp
 import sqlalchemy as sa
 from aiohttp import web
 
-from bot import analytics, grouping, retention, state, training_export
-from bot.escalations import transcript
-from bot.staff import REASONS_DA, render, require, require_csrf
+from borgerguide import contract
+from borgerguide.clock import danish_today
+from borgerguide.content import content_dir
+from borgerguide.kommuner import known_kommune
+from bot import grouping, training_export
+from bot.keys import ESCALATIONS, RASA, RETENTION
+from bot.offloop import db
+from bot.session import body_of, require
+from bot.stores import analytics, retention
+from bot.templating import render
+from bot.transcript import transcript
 
 MAX_DAYS = 400
-STORES = web.AppKey("retention_stores", retention.Stores)
 
 
 def _bad(message: str) -> web.HTTPBadRequest:
@@ -34,9 +41,7 @@ def _bad(message: str) -> web.HTTPBadRequest:
 
 
 def today() -> date:
-    from actions.opening_hours import DANISH_TIME
-
-    return datetime.now(DANISH_TIME).date()
+    return danish_today()
 
 
 def period_from(query) -> analytics.Period:
@@ -57,19 +62,19 @@ def period_from(query) -> analytics.Period:
     if (end - start).days > MAX_DAYS:
         raise _bad(f"Vælg en periode på højst {MAX_DAYS} dage.")
     kommune = (query.get("kommune") or "").strip() or None
-    if kommune and (len(kommune) > 64 or not kommune.replace("-", "").isalnum()):
+    if kommune and known_kommune(kommune) is None:
         raise _bad("Ukendt kommune.")
     return analytics.Period(start, end, kommune)
 
 
-def _engine(request: web.Request):
-    return request.app[state.ESCALATIONS].engine
+def _engine(request: web.Request) -> sa.engine.Engine:
+    return request.app[ESCALATIONS].engine
 
 
 async def _figures(request: web.Request, period: analytics.Period) -> Dict[str, Any]:
     engine = _engine(request)
-    figures = await asyncio.to_thread(analytics.overview, engine, period)
-    figures["satisfaction"] = await asyncio.to_thread(analytics.satisfaction, engine, period)
+    figures = await db(analytics.overview, engine, period)
+    figures["satisfaction"] = await db(analytics.satisfaction, engine, period)
     return figures
 
 
@@ -81,13 +86,11 @@ def reason_from(query) -> Optional[str]:
 
 
 async def _groups(request: web.Request, period: analytics.Period, reason: Optional[str]) -> List[Dict[str, Any]]:
-    messages = await asyncio.to_thread(analytics.unresolved_messages, _engine(request), period, reason)
-    return await asyncio.to_thread(grouping.group_messages, messages)
+    messages = await db(analytics.unresolved_messages, _engine(request), period, reason)
+    return await db(grouping.group_messages, messages)
 
 
 def _kommuner() -> List[str]:
-    from actions.content import content_dir
-
     return sorted(p.stem for p in (content_dir() / "kommuner").glob("*.yml") if p.stem != "default")
 
 
@@ -98,7 +101,7 @@ async def overview_page(request: web.Request) -> web.Response:
     period = period_from(request.query)
     figures = await _figures(request, period)
     return render("analyst_overview.html", title="Overblik", session=session, f=figures, period=period,
-                  kommuner=_kommuner(), reasons=analytics.REASONS_DA, handoff_reasons=REASONS_DA)
+                  kommuner=_kommuner(), reasons=analytics.REASONS_DA, handoff_reasons=contract.HANDOFF_REASONS)
 
 
 async def unresolved_page(request: web.Request) -> web.Response:
@@ -114,12 +117,12 @@ async def unresolved_page(request: web.Request) -> web.Response:
 
 async def label_form(request: web.Request) -> web.StreamResponse:
     session = require(request, "analyst", api=False)
-    form = await require_csrf(request, session)
+    form = await body_of(request)
     multi = await request.post()  # cached by aiohttp; keeps repeated fields
     picked = [i for value in multi.getall("pick", []) for i in str(value).split(",")]
     ids = _ids(picked or str(form.get("ids") or "").split(","))
     intent = str(form.get("intent") or "")
-    count = await asyncio.to_thread(_label, request, ids, intent, session.username)
+    count = await db(_label, request, ids, intent, session.username)
     back = str(form.get("back") or "/analyst/unresolved")
     if not back.startswith("/analyst/"):
         back = "/analyst/unresolved"
@@ -138,16 +141,16 @@ async def conversation_page(request: web.Request) -> web.Response:
 
 async def erase_form(request: web.Request) -> web.StreamResponse:
     session = require(request, "analyst", api=False)
-    form = await require_csrf(request, session)
+    form = await body_of(request)
     if form.get("confirm") != "ja":
         raise _bad("Bekræft sletningen.")
-    await asyncio.to_thread(retention.erase, request.app[STORES], request.match_info["id"], session.username)
+    await db(retention.erase, request.app[RETENTION], request.match_info["id"], session.username)
     raise web.HTTPFound(f"/analyst/conversations/{request.match_info['id']}?slettet=1")
 
 
 async def export_download(request: web.Request) -> web.Response:
     session = require(request, "analyst", api=request.path.startswith("/api/"))
-    by_intent, skipped = await asyncio.to_thread(training_export.collect, _engine(request))
+    by_intent, skipped = await db(training_export.collect, _engine(request))
     text = training_export.render(by_intent, session.username)
     return web.Response(text=text, content_type="application/x-yaml", charset="utf-8", headers={
         "Content-Disposition": 'attachment; filename="nlu_review.yml"',
@@ -164,7 +167,7 @@ async def api_overview(request: web.Request) -> web.Response:
 
 async def api_satisfaction(request: web.Request) -> web.Response:
     require(request, "analyst", api=True)
-    return web.json_response(await asyncio.to_thread(analytics.satisfaction, _engine(request),
+    return web.json_response(await db(analytics.satisfaction, _engine(request),
                                                      period_from(request.query)))
 
 
@@ -173,7 +176,7 @@ async def api_unresolved(request: web.Request) -> web.Response:
     period = period_from(request.query)
     reason = reason_from(request.query)
     labelled = {"ja": True, "nej": False, "alle": None}.get(request.query.get("labelled", "nej"), False)
-    messages = await asyncio.to_thread(analytics.unresolved_messages, _engine(request), period, reason, labelled)
+    messages = await db(analytics.unresolved_messages, _engine(request), period, reason, labelled)
     return web.json_response({"messages": [m.public() for m in messages]})
 
 
@@ -204,21 +207,20 @@ def _label(request: web.Request, ids: List[int], intent: str, who: str) -> int:
 async def api_label(request: web.Request) -> web.Response:
     """{"ids": [..], "intent": "report_move" | "noise" | ""(remove)}"""
     session = require(request, "analyst", api=True)
-    body = await require_csrf(request, session)
+    body = await body_of(request)
     ids = body.get("ids")
     if not isinstance(ids, list):
         raise _bad("'ids' skal være en liste af tal.")
     intent = body.get("intent")
     if not isinstance(intent, str):
         raise _bad("'intent' mangler.")
-    count = await asyncio.to_thread(_label, request, _ids(ids), intent, session.username)
+    count = await db(_label, request, _ids(ids), intent, session.username)
     return web.json_response({"labelled": count})
 
 
 async def api_erase(request: web.Request) -> web.Response:
     session = require(request, "analyst", api=True)
-    await require_csrf(request, session)
-    result = await asyncio.to_thread(retention.erase, request.app[STORES], request.match_info["id"],
+    result = await db(retention.erase, request.app[RETENTION], request.match_info["id"],
                                      session.username)
     if not result["conversations"]:
         return web.json_response({"error": "Samtalen findes ikke (eller er allerede slettet).", **result},
@@ -228,7 +230,7 @@ async def api_erase(request: web.Request) -> web.Response:
 
 async def api_retention_log(request: web.Request) -> web.Response:
     require(request, "analyst", api=True)
-    return web.json_response({"entries": await asyncio.to_thread(retention.log_entries, _engine(request))})
+    return web.json_response({"entries": await db(retention.log_entries, _engine(request))})
 
 
 async def api_conversation(request: web.Request) -> web.Response:
@@ -237,20 +239,23 @@ async def api_conversation(request: web.Request) -> web.Response:
     return web.json_response({"transcript": lines, "unresolved": messages})
 
 
+def _unresolved_of(engine: sa.engine.Engine, conversation_id: str) -> List[Dict[str, Any]]:
+    query = sa.select(analytics.unresolved).where(
+        analytics.unresolved.c.conversation_id == conversation_id).order_by(analytics.unresolved.c.id)
+    with engine.connect() as connection:
+        return [{"id": r.id, "text": r.text, "reason": r.reason, "intent": r.intent,
+                 "confidence": r.confidence, "label": r.label} for r in connection.execute(query)]
+
+
 async def _conversation(request: web.Request, conversation_id: str):
     if len(conversation_id) > 255:
         raise _bad("Ugyldigt samtale-id.")
     try:
-        tracker = await request.app[state.RASA].tracker(conversation_id)
+        tracker = await request.app[RASA].tracker(conversation_id)
         lines = transcript(tracker)
     except (aiohttp.ClientError, asyncio.TimeoutError):
         lines = [{"who": "system", "text": "Samtalen kunne ikke hentes fra Rasa lige nu.", "at": None}]
-    query = sa.select(analytics.unresolved).where(
-        analytics.unresolved.c.conversation_id == conversation_id).order_by(analytics.unresolved.c.id)
-    with _engine(request).connect() as connection:
-        messages = [{"id": r.id, "text": r.text, "reason": r.reason, "intent": r.intent,
-                     "confidence": r.confidence, "label": r.label} for r in connection.execute(query)]
-    return lines, messages
+    return lines, await db(_unresolved_of, _engine(request), conversation_id)
 
 
 def add_routes(app: web.Application) -> None:

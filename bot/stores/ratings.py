@@ -7,7 +7,7 @@ from typing import Any, Dict, List, Optional
 
 import sqlalchemy as sa
 
-from bot.redaction import redact
+from borgerguide.redaction import redact
 
 metadata = sa.MetaData()
 ratings = sa.Table(

@@ -2,7 +2,7 @@
 
 The data is `content/solutions.yml`; this module loads it into `Solution`
 objects, builds the `solution` card of ../shared/spec/channel-events.md and
-validates the file (`python -m actions.catalogue`).
+validates the file (`python -m borgerguide.catalogue`).
 """
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
 from urllib.parse import urlparse
 
-from actions.content import REPO_ROOT, content_dir, read_yaml
+from borgerguide import contract
+from borgerguide.content import REPO_ROOT, content_dir, read_yaml
 
 REQUIRED_FIELDS = ("id", "intent", "title", "url", "login", "intro", "steps", "help")
 HELP_KEYS = ("fuldmagt", "borgerservice")
@@ -39,13 +40,13 @@ class Solution:
 
     def intro_for(self, variant: Optional[str] = None, overrides: Optional[Mapping[str, Any]] = None) -> str:
         overrides = overrides or {}
-        if variant in self.variants:
-            return self.variants[variant].get("intro", self.intro)
-        return overrides.get("intro", self.intro)
+        if variant is not None and variant in self.variants:
+            return str(self.variants[variant].get("intro", self.intro))
+        return str(overrides.get("intro", self.intro))
 
     def steps_for(self, variant: Optional[str] = None, overrides: Optional[Mapping[str, Any]] = None) -> List[str]:
         overrides = overrides or {}
-        if variant in self.variants:
+        if variant is not None and variant in self.variants:
             return list(self.variants[variant]["steps"])
         return list(overrides.get("steps", self.steps))
 
@@ -54,18 +55,15 @@ class Solution:
     ) -> Dict[str, Any]:
         """The `solution` custom payload, with a kommune's overrides applied."""
         overrides = overrides or {}
-        card = {
-            "type": "solution",
-            "solution_id": self.id,
-            "title": self.title,
-            "url": overrides.get("url", self.url),
-            "login": self.login,
-            "steps": self.steps_for(variant, overrides),
-            "help": {**self.help, **overrides.get("help", {})},
-        }
-        if variant in self.variants:
-            card["variant"] = variant
-        return card
+        return contract.SolutionCard(
+            solution_id=self.id,
+            title=self.title,
+            url=overrides.get("url", self.url),
+            login=self.login,
+            steps=tuple(self.steps_for(variant, overrides)),
+            help={**self.help, **overrides.get("help", {})},
+            variant=variant if variant in self.variants else None,
+        ).to_dict()
 
 
 @dataclass
@@ -179,7 +177,7 @@ def validate_catalogue(
                 )
     if required is not None:
         expected = {i for ids in required.values() for i in ids}
-        for extra in sorted(set(by_id) - expected):
+        for extra in sorted(str(i) for i in set(by_id) - expected):
             errors.append(f"{extra}: not a solution id of the spec")
     return errors
 
@@ -241,8 +239,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         return 1
     required = spec_solutions(args.spec) if args.spec.exists() else None
     errors = validate_catalogue(data, required)
-    for error in errors:
-        print(f"FEJL: {path}: {error}", file=sys.stderr)
+    for problem in errors:
+        print(f"FEJL: {path}: {problem}", file=sys.stderr)
     if errors:
         return 1
     checked = "against the spec" if required is not None else "(spec not found)"

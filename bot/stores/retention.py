@@ -28,11 +28,13 @@ from typing import Dict, List, Optional, Set
 
 import sqlalchemy as sa
 
-from bot import analytics
-from bot import escalations as escalation_store
-from bot import ratings as rating_store
-from bot.escalations import escalation_events, escalations
-from bot.ratings import ratings
+from borgerguide.clock import as_utc
+from bot.projections import events_table
+from bot.stores import analytics
+from bot.stores import escalations as escalation_store
+from bot.stores import ratings as rating_store
+from bot.stores.escalations import escalation_events, escalations
+from bot.stores.ratings import ratings
 
 logger = logging.getLogger(__name__)
 ANONYMISED = "slettet"
@@ -95,8 +97,8 @@ def _erase_broker_events(engine: sa.engine.Engine, senders: List[str]) -> int:
     only those below the table's highest id are deleted."""
     if not senders:
         return 0
-    table = analytics.events_table(engine)
-    emptied = {"sender_id": ANONYMISED, "data": TOMBSTONE}
+    table = events_table(engine)
+    emptied: Dict[str, Optional[str]] = {"sender_id": ANONYMISED, "data": TOMBSTONE}
     if "digest" in {c["name"] for c in sa.inspect(engine).get_columns("events")}:
         emptied["digest"] = None  # (the RabbitMQ consumer's column; Rasa's SQL broker has none)
     erased = 0
@@ -201,6 +203,6 @@ def erase(stores: Stores, conversation_id: str, actor: str) -> Dict[str, int]:
 def log_entries(engine: sa.engine.Engine, limit: int = 50) -> List[Dict]:
     metadata.create_all(engine)
     with engine.connect() as connection:
-        return [{"at": analytics._utc(r.at).isoformat(), "kind": r.kind, "actor": r.actor,
+        return [{"at": as_utc(r.at).isoformat(), "kind": r.kind, "actor": r.actor,
                  "conversations": r.conversations, "detail": json.loads(r.detail)}
                 for r in connection.execute(sa.select(retention_log).order_by(retention_log.c.id.desc()).limit(limit))]

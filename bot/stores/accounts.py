@@ -24,6 +24,8 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
 
+from borgerguide.clock import as_utc
+
 ROLES = ("staff", "analyst")
 SESSION_COOKIE = "bg_session"
 SESSION_HOURS = 10
@@ -59,10 +61,6 @@ def _hash_id(session_id: str) -> str:
     return hashlib.sha256(session_id.encode()).hexdigest()
 
 
-def _utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
-
-
 class Accounts:
     def __init__(self, engine: sa.engine.Engine) -> None:
         self.engine = engine
@@ -71,7 +69,8 @@ class Accounts:
     def add_user(self, username: str, password: str, role: str) -> None:
         if role not in ROLES:
             raise ValueError(f"role must be one of {', '.join(ROLES)}")
-        if not username or len(username) > 100 or not username.replace(".", "").replace("-", "").replace("_", "").isalnum():
+        plain = username.replace(".", "").replace("-", "").replace("_", "")
+        if not username or len(username) > 100 or not plain.isalnum():
             raise ValueError("username: letters, digits, '.', '-', '_' (at most 100)")
         if len(password) < MIN_PASSWORD:
             raise ValueError(f"the password must have at least {MIN_PASSWORD} characters")
@@ -106,7 +105,7 @@ class Accounts:
             return None
         with self.engine.connect() as connection:
             row = connection.execute(sa.select(sessions).where(sessions.c.id_hash == _hash_id(session_id))).first()
-        if row is None or _utc(row.expires_at) < datetime.now(timezone.utc):
+        if row is None or as_utc(row.expires_at) < datetime.now(timezone.utc):
             return None
         return Session(row.username, row.role, row.csrf)
 
@@ -117,4 +116,4 @@ class Accounts:
 
 
 def csrf_ok(session: Session, token: Optional[str]) -> bool:
-    return bool(token) and hmac.compare_digest(session.csrf, token)
+    return token is not None and bool(token) and hmac.compare_digest(session.csrf, token)

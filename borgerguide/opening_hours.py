@@ -11,9 +11,9 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any, Dict, List, Mapping, Optional, Tuple
-from zoneinfo import ZoneInfo
 
-DANISH_TIME = ZoneInfo("Europe/Copenhagen")
+from borgerguide.clock import DANISH_TIME
+
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 WEEKDAY_DA = ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag")
 INTERVAL = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
@@ -135,7 +135,7 @@ def describe(borgerservice: Mapping[str, Any], now: datetime) -> Optional[str]:
     if current is None:
         return None
     now = now.astimezone(DANISH_TIME)
-    if current.open_now:
+    if current.open_now and current.closes_at is not None:
         return f"Borgerservice har åbent nu, til {clock(current.closes_at)}."
     reason = f" ({current.closed_reason})" if current.closed_reason else ""
     if current.next_open is None:

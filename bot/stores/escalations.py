@@ -1,23 +1,24 @@
 """Escalations: conversations handed to Borgerservice staff.
 
-An escalation is derived from the conversation's event stream: Rasa's event
-broker writes every tracker event to the `events` table (SQL event broker,
-`endpoints.yml`), and `EscalationSync` turns each bot event carrying a
-`handoff` custom payload into an escalation, once, idempotently. Every status
-change afterwards (claim, reply, forward, resolve, callback) is itself a row
-in `escalation_events`, with who and when.
+An escalation is made from the bot's `handoff` message (borgerguide.contract),
+once, idempotently (its id is the hand-off's `escalation_id`): by /api/chat
+from the action's answer at once, and by bot.projections from the event
+stream for every hand-off that did not come that way. Every status change
+afterwards (claim, reply, forward, resolve, callback) is itself a row in
+`escalation_events`, with who and when.
 """
 from __future__ import annotations
 
 import json
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Any, Dict, List, Optional
+from datetime import datetime
+from typing import Any, Dict, List, Mapping, Optional, Union
 
 import sqlalchemy as sa
 
-from bot.redaction import redact
+from borgerguide import contract
+from borgerguide.clock import as_utc, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -49,11 +50,6 @@ escalation_events = sa.Table(
     sa.Column("at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("detail", sa.Text),
 )
-sync_state = sa.Table(
-    "sync_state", metadata,
-    sa.Column("name", sa.String(40), primary_key=True),
-    sa.Column("position", sa.Integer, nullable=False),
-)
 STATUSES = ("open", "claimed", "resolved")
 OUTCOMES = ("solved", "callback_done", "referred", "no_answer", "other")
 
@@ -64,16 +60,6 @@ class Conflict(Exception):
 
 class NotFound(Exception):
     pass
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def _utc(moment: Optional[datetime]) -> Optional[datetime]:
-    if moment is None:
-        return None
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
 
 
 @dataclass
@@ -111,29 +97,36 @@ class EscalationStore:
         self.engine = engine
         metadata.create_all(engine)
 
-    # --- derived from the event stream -------------------------------------
-    def create_from_handoff(self, conversation_id: str, payload: Dict[str, Any], at: datetime,
-                            source_event_id: Optional[int] = None) -> bool:
-        """Creates the escalation of a `handoff` event; False if it exists."""
-        escalation_id = str(payload.get("escalation_id") or "")
-        if not escalation_id.startswith("esc_"):
-            logger.warning("handoff event without a valid escalation_id ignored")
+    # --- made from the bot's hand-off ----------------------------------------------
+    def create(self, connection: Any, conversation_id: str, handoff: contract.Handoff, at: datetime,
+               source_event_id: Optional[int] = None) -> int:
+        """Creates the escalation of a hand-off in the caller's transaction;
+        1 when created, 0 when it exists."""
+        exists = connection.execute(
+            sa.select(escalations.c.id).where(escalations.c.id == handoff.escalation_id)).first()
+        if exists:
+            return 0
+        connection.execute(escalations.insert().values(
+            id=handoff.escalation_id, conversation_id=conversation_id, reason=handoff.reason,
+            area=handoff.area, kommune=handoff.kommune, mode=handoff.mode, queue=handoff.queue,
+            status="open", created_at=as_utc(at), updated_at=as_utc(at), source_event_id=source_event_id,
+        ))
+        self._event(connection, handoff.escalation_id, "created", "bot", at, {"reason": handoff.reason})
+        return 1
+
+    def create_from_handoff(self, conversation_id: str, payload: Union[contract.Handoff, Mapping[str, Any]],
+                            at: datetime, source_event_id: Optional[int] = None) -> bool:
+        """Creates the escalation of a `handoff` message; False if it exists
+        (or the message is not a valid hand-off)."""
+        handoff = payload if isinstance(payload, contract.Handoff) else contract.parse(payload)
+        if not isinstance(handoff, contract.Handoff):
+            logger.warning("handoff message without a valid escalation ignored")
             return False
-        with self.engine.begin() as connection:
-            exists = connection.execute(
-                sa.select(escalations.c.id).where(escalations.c.id == escalation_id)).first()
-            if exists:
-                return False
-            connection.execute(escalations.insert().values(
-                id=escalation_id, conversation_id=conversation_id,
-                reason=str(payload.get("reason") or "requested_by_citizen")[:40],
-                area=payload.get("area"), kommune=payload.get("kommune"),
-                mode=payload.get("mode") if payload.get("mode") in ("live", "callback") else "callback",
-                queue=str(payload.get("queue") or "borgerservice")[:40], status="open",
-                created_at=_utc(at), updated_at=_utc(at), source_event_id=source_event_id,
-            ))
-            self._event(connection, escalation_id, "created", "bot", at, {"reason": payload.get("reason")})
-        return True
+        try:
+            with self.engine.begin() as connection:
+                return bool(self.create(connection, conversation_id, handoff, at, source_event_id))
+        except sa.exc.IntegrityError:  # made at the same moment by the event stream's reader
+            return False
 
     # --- staff actions -------------------------------------------------------
     def claim(self, escalation_id: str, staff: str) -> Escalation:
@@ -247,14 +240,14 @@ class EscalationStore:
         query = (sa.select(escalation_events).where(escalation_events.c.escalation_id == escalation_id)
                  .order_by(escalation_events.c.id))
         with self.engine.connect() as connection:
-            return [{"kind": r.kind, "actor": r.actor, "at": _utc(r.at).isoformat(),
+            return [{"kind": r.kind, "actor": r.actor, "at": as_utc(r.at).isoformat(),
                      "detail": json.loads(r.detail) if r.detail else None} for r in connection.execute(query)]
 
     # --- helpers -------------------------------------------------------------
     def _event(self, connection, escalation_id: str, kind: str, actor: str, at: datetime,
                detail: Optional[Dict[str, Any]] = None) -> None:
         connection.execute(escalation_events.insert().values(
-            escalation_id=escalation_id, kind=kind, actor=actor, at=_utc(at),
+            escalation_id=escalation_id, kind=kind, actor=actor, at=as_utc(at),
             detail=json.dumps(detail) if detail else None))
 
     def _row(self, connection, escalation_id: str):
@@ -273,76 +266,5 @@ class EscalationStore:
             id=row.id, conversation_id=row.conversation_id, reason=row.reason, area=row.area,
             kommune=row.kommune, mode=row.mode, queue=row.queue, status=row.status,
             claimed_by=row.claimed_by, outcome=row.outcome, callback_phone=row.callback_phone,
-            callback_time=row.callback_time, created_at=_utc(row.created_at), updated_at=_utc(row.updated_at),
+            callback_time=row.callback_time, created_at=as_utc(row.created_at), updated_at=as_utc(row.updated_at),
         )
-
-
-class EscalationSync:
-    """Reads new rows of the event broker's `events` table and derives
-    escalations from `handoff` bot events. Its position is stored, so a
-    restart continues where it stopped, and re-reading creates nothing twice."""
-
-    def __init__(self, store: EscalationStore, events_engine: sa.engine.Engine, name: str = "events") -> None:
-        self.store = store
-        self.events_engine = events_engine
-        self.name = name
-        from bot.analytics import events_table
-
-        self.events = events_table(events_engine)
-
-    def position(self) -> int:
-        with self.store.engine.connect() as connection:
-            row = connection.execute(sa.select(sync_state.c.position).where(sync_state.c.name == self.name)).first()
-        return int(row[0]) if row else 0
-
-    def _save(self, position: int) -> None:
-        with self.store.engine.begin() as connection:
-            updated = connection.execute(sync_state.update().where(sync_state.c.name == self.name)
-                                         .values(position=position))
-            if updated.rowcount == 0:
-                connection.execute(sync_state.insert().values(name=self.name, position=position))
-
-    def run_once(self, batch: int = 1000) -> int:
-        """Processes new events; returns how many escalations were created."""
-        created = 0
-        start = self.position()
-        query = sa.select(self.events.c.id, self.events.c.sender_id, self.events.c.data).where(self.events.c.id > start).order_by(self.events.c.id).limit(batch)
-        with self.events_engine.connect() as connection:
-            rows = list(connection.execute(query))
-        for row in rows:
-            if not row.data or "handoff" not in row.data:
-                continue  # most events: no need to parse them
-            try:
-                event = json.loads(row.data)
-            except (TypeError, ValueError):
-                continue
-            custom = (event.get("data") or {}).get("custom") if event.get("event") == "bot" else None
-            if isinstance(custom, dict) and custom.get("type") == "handoff":
-                at = datetime.fromtimestamp(float(event.get("timestamp") or 0), timezone.utc)
-                created += self.store.create_from_handoff(row.sender_id, custom, at, row.id)
-        if rows:
-            self._save(rows[-1].id)
-        return created
-
-
-def transcript(tracker: Dict[str, Any]) -> List[Dict[str, Any]]:
-    """Citizen, bot and staff lines of a Rasa tracker, personal data redacted."""
-    lines = []
-    for event in tracker.get("events") or []:
-        kind = event.get("event")
-        if kind not in ("user", "bot"):
-            continue
-        text = event.get("text") or ""
-        custom = (event.get("data") or {}).get("custom")
-        if kind == "user":
-            who = "borger"
-        elif (event.get("metadata") or {}).get("staff"):
-            who = f"medarbejder ({event['metadata']['staff']})"
-        else:
-            who = "bot"
-        if not text and isinstance(custom, dict):
-            text = f"[{custom.get('type', 'besked')}: {custom.get('title') or custom.get('reason') or ''}]".strip()
-        if not text:
-            continue
-        lines.append({"who": who, "text": redact(text), "at": event.get("timestamp")})
-    return lines

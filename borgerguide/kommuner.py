@@ -13,15 +13,67 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional
+from typing import Any, Dict, FrozenSet, List, Mapping, Optional, Tuple
 from urllib.parse import urlparse
 
-from actions.catalogue import is_https_url, load_catalogue
-from actions.content import content_dir, read_yaml
-from actions.opening_hours import DANISH_TIME, WEEKDAYS, describe, parse_hours
+from borgerguide.catalogue import is_https_url, load_catalogue
+from borgerguide.content import content_dir, read_yaml
+from borgerguide.clock import DANISH_TIME
+from borgerguide.opening_hours import WEEKDAYS, describe, parse_hours
 
 DEFAULT_ID = "default"
 KOMMUNE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,40}$")
+REGISTRY_FILE = "kommune_registry.yml"
+
+
+@dataclass(frozen=True)
+class KommuneInfo:
+    """One of the 98 kommuner (content/kommune_registry.yml): public facts."""
+
+    id: str
+    number: int
+    name: str
+    short: str
+    region: str
+    website: str
+    website_seen: bool = False
+
+
+def registry_path() -> Path:
+    return content_dir() / REGISTRY_FILE
+
+
+@lru_cache(maxsize=2)
+def _registry(path: Path, mtime: float) -> Dict[str, KommuneInfo]:
+    entries = read_yaml(path).get("kommuner") or []
+    return {str(e["id"]): KommuneInfo(str(e["id"]), int(e["number"]), str(e["name"]), str(e["short"]),
+                                      str(e["region"]), str(e["website"]), bool(e.get("website_seen")))
+            for e in entries}
+
+
+def registry() -> Dict[str, KommuneInfo]:
+    """The 98 kommuner by id."""
+    path = registry_path()
+    return _registry(path, path.stat().st_mtime)
+
+
+def known_kommune(value: Any) -> Optional[str]:
+    """The id of one of the 98 kommuner (or DEFAULT_ID itself) that `value`
+    names, else None. Case and surrounding spaces are forgiven; anything else
+    is not guessed at. The one check of a kommune id that comes from outside."""
+    if not isinstance(value, str):
+        return None
+    candidate = value.strip().lower()
+    if not KOMMUNE_ID.fullmatch(candidate):
+        return None
+    return candidate if candidate == DEFAULT_ID or candidate in registry() else None
+
+
+def resolve_kommune(value: Any) -> str:
+    """The kommune a conversation belongs to, from the channel's metadata or
+    the chat API: one of the 98, else DEFAULT_ID (the national default).
+    Escalations, analytics and the dialogue all record this id."""
+    return known_kommune(value) or DEFAULT_ID
 
 
 @dataclass(frozen=True)
@@ -30,6 +82,7 @@ class Kommune:
     name: str
     borgerservice: Mapping[str, Any]
     solutions: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    website: Optional[str] = None
 
     def solution_overrides(self, solution_id: str) -> Mapping[str, Any]:
         return self.solutions.get(solution_id, {})
@@ -71,27 +124,43 @@ def kommune_path(kommune_id: str) -> Path:
     return content_dir() / "kommuner" / f"{kommune_id}.yml"
 
 
-@lru_cache(maxsize=128)
+@lru_cache(maxsize=256)
 def _load(kommune_id: str, mtime: float, default_mtime: float) -> Kommune:
     data = read_yaml(kommune_path(DEFAULT_ID))
-    if kommune_id != DEFAULT_ID:
+    info = registry().get(kommune_id)
+    if info is not None:
+        data = merge(data, {"name": info.name})
+    if mtime:  # the kommune's own content file
         data = merge(data, read_yaml(kommune_path(kommune_id)))
     return Kommune(
         id=kommune_id,
         name=data.get("name", "din kommune"),
         borgerservice=data.get("borgerservice") or {},
         solutions=data.get("solutions") or {},
+        website=info.website if info else None,
     )
 
 
 def load_kommune(kommune_id: Optional[str]) -> Kommune:
-    """The kommune's content; the national default for unknown ids."""
-    candidate = (kommune_id or "").strip().lower()
-    if not KOMMUNE_ID.match(candidate) or not kommune_path(candidate).exists():
-        candidate = DEFAULT_ID
-    path = kommune_path(candidate)
+    """The kommune's content laid over the national default; the default
+    alone for an id that is not one of the 98 kommuner."""
+    resolved = resolve_kommune(kommune_id)
+    path = kommune_path(resolved)
+    mtime = path.stat().st_mtime if resolved != DEFAULT_ID and path.exists() else 0.0
     default_mtime = kommune_path(DEFAULT_ID).stat().st_mtime
-    return _load(candidate, path.stat().st_mtime, default_mtime)
+    return _load(resolved, mtime, default_mtime)
+
+
+@lru_cache(maxsize=4)
+def _widget_origins(files: Tuple[Tuple[Path, float], ...]) -> Dict[str, FrozenSet[str]]:
+    return {path.stem: frozenset(str(o).rstrip("/") for o in (read_yaml(path).get("widget_origins") or []))
+            for path, _ in files}
+
+
+def widget_origins() -> Dict[str, FrozenSet[str]]:
+    """kommune id -> the sites allowed to embed its widget (`widget_origins`)."""
+    files = tuple((path, path.stat().st_mtime) for path in sorted((content_dir() / "kommuner").glob("*.yml")))
+    return _widget_origins(files)
 
 
 PHONE = re.compile(r"^\+?[0-9 ]{8,16}$")
@@ -149,7 +218,7 @@ def validate_kommune(kommune_id: str, data: Any, solution_ids: Optional[set] = N
         if "url" in override and not is_https_url(override["url"]):
             errors.append(f"solutions.{solution_id}.url is not a well-formed https URL")
         steps = override.get("steps")
-        if steps is not None and (not isinstance(steps, list) or not all(isinstance(x, str) and x.strip() for x in steps)):
+        if steps is not None and not (isinstance(steps, list) and all(isinstance(x, str) and x.strip() for x in steps)):
             errors.append(f"solutions.{solution_id}.steps must be non-empty texts")
     return errors
 
@@ -169,6 +238,8 @@ def validate_all(directory: Optional[Path] = None) -> Dict[str, List[str]]:
             results[path.stem] = ["file name must be a lower-case id (a-z, 0-9, -)"]
             continue
         results[path.stem] = validate_kommune(path.stem, data, solution_ids)
+        if path.stem != DEFAULT_ID and path.stem not in registry():
+            results[path.stem].append(f"{path.stem} is not one of the 98 kommuner ({REGISTRY_FILE})")
     if DEFAULT_ID not in results:
         results[DEFAULT_ID] = ["default.yml (the national default) is missing"]
     return results
