@@ -1,26 +1,51 @@
-"""Redaction of personal data in citizen text, before it is stored, logged,
-shown to staff or counted by analysts.
+"""Redaction of personal data in citizens' text, before anything is stored,
+logged, shown to staff or counted by analysts (docs/privacy.md).
 
-What is replaced (each by a marker that says what was there):
-- CPR numbers: `DDMMYY-XXXX`, `DDMMYYXXXX`, `DDMMYY XXXX`, `DD.MM.YY-XXXX`,
-  `DD MM YY XXXX`, also with `/` or en dash; only where the first six digits
-  form a possible date (so ordinary ten-digit numbers are kept).  -> [CPR]
-- Phone numbers: Danish 8-digit numbers written together or in groups
-  (`12345678`, `12 34 56 78`, `1234 5678`), with or without `+45`/`0045`,
-  and other international numbers starting with `+`.               -> [TELEFON]
-- E-mail addresses.                                                  -> [EMAIL]
+What is replaced, each by a marker that says what was there:
+- `[CPR]` CPR numbers: `DDMMYY-XXXX`, `DDMMYYXXXX`, `DDMMYY XXXX`,
+  `DD.MM.YY-XXXX`, `DD MM YY XXXX`, also with `/` or an en dash; only where
+  the first six digits form a possible date (other ten-digit numbers stay);
+- `[TELEFON]` phone numbers: Danish 8-digit numbers together or in groups,
+  with or without +45/0045, and international numbers starting with +;
+- `[EMAIL]` e-mail addresses;
+- `[KONTO]` bank details: reg. and account numbers ("reg 1234 konto
+  0012345678", "1234-1234567890") and IBAN;
+- `[DOKUMENT]` passport, driving-licence and ID-card numbers (the number
+  after the word);
+- `[ADRESSE]` a street and house number with floor and side ("Vestervang 14,
+  2. th"), a postcode and town ("8000 Aarhus C"), "c/o" and the name after it.
+  A town or kommune alone stays: the guide needs the kommune;
+- `[HELBRED]` diagnoses and conditions in everyday Danish (sclerose, kræft,
+  demens, diabetes, ADHD, depression, ...) and treatments that tell them
+  (kemo, stråling, dialyse). The topic stays readable: "sygedagpenge",
+  "hjælpemidler", "kørestol" are not health details;
+- `[NAVN]` persons' names: from a name list (borgerguide/data/names.txt:
+  Danish names and the names of people with other origins who live in
+  Denmark), helped by context ("jeg hedder", "mit navn er", "min mor ...",
+  "mvh ..."). A name that is also a Danish word ("Per", "Bo", "Mark") is only
+  taken where the context says it is a name. Places, authorities and products
+  (Aarhus, Borgerservice, Udbetaling Danmark, MitID, iPhone) are never names.
 
-Not recognised (documented limits): names, addresses and health details in
-free text. Analysts' and staff's screens show the redacted text only, and
-the retention job removes conversations after the configured period.
+Measured limits (recall per kind, lost words in clean text, cost per
+message): benchmarks/README.md, `python benchmarks/redaction.py`.
 """
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Dict, FrozenSet, List, Tuple
 
 CPR_MARK = "[CPR]"
 PHONE_MARK = "[TELEFON]"
 EMAIL_MARK = "[EMAIL]"
+ACCOUNT_MARK = "[KONTO]"
+DOCUMENT_MARK = "[DOKUMENT]"
+ADDRESS_MARK = "[ADRESSE]"
+HEALTH_MARK = "[HELBRED]"
+NAME_MARK = "[NAVN]"
+MARKS = (CPR_MARK, PHONE_MARK, EMAIL_MARK, ACCOUNT_MARK, DOCUMENT_MARK, ADDRESS_MARK, HEALTH_MARK, NAME_MARK)
+DATA = Path(__file__).resolve().parent / "data"
 
 _SEP = r"[ .\-/–]?"
 CPR = re.compile(
@@ -37,6 +62,238 @@ PHONE = re.compile(
     r"(?![\d])"
     r"|(?<![\w])\+\d{1,3}[ \-]?\d{2,4}(?:[ \-]?\d{2,4}){2,4}(?![\d])"
 )
+IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,4})?\b")
+# "reg. nr. 1234 konto 0012345678", "kontonr 1234-1234567890": the cue stays, the numbers go
+ACCOUNT_CUED = re.compile(
+    r"(?i)(\b(?:reg|regnr|reg\.nr|registreringsnummer|kontonummer|kontonummeret|kontonr|konto|kto|account)"
+    r"\.?(?:[ ]?(?:nr\.?|nummer|number|no\.?))?[.:]?[ ]?)"
+    r"(\d{4}(?:[ ,.\-/]{1,3}(?:(?:og |and )?(?:konto(?:nummer|nr)?|kontonummeret|kto)\.?[ ]?(?:nr\.?)?[.:]?[ ]?)?"
+    r"\d{6,10})?|\d{6,14})(?![\d])"
+)
+ACCOUNT_BARE = re.compile(r"(?<![\d\-])\d{4}[ \-]\d{10}(?![\d])|(?<![\d\-])\d{4}-\d{6,9}(?![\d\-])")
+DOCUMENT = re.compile(
+    r"(?i)(\b(?:pas|pasnr|pasnummer|pasnummeret|passet|passport|passnummer|kørekort\w*|koerekort\w*|korekort\w*|"
+    r"driving licen[cs]e|id-?kort\w*|opholdskort\w*)"
+    r"(?:[ ]?(?:nr\.?|nummer|number|no\.?|er|is|har nummer|har nr\.?|:|-)){0,3}[ ]?)"
+    r"([A-Z]{0,2}\d{6,10})(?![\d])"
+)
+_STREET_SUFFIX = (
+    r"vej|vejen|gade|gaden|allé|alle|alléen|vænget|vaenget|parken|park|torv|torvet|stræde|straede|plads|pladsen|"
+    r"boulevard|bakke|bakken|have|haven|toften|toft|marken|mark|engen|enge|vang|vangen|stien|sti|løkke|lokke|"
+    r"skov|skoven|lund|lunden|høj|hoej|højen|bjerg|bjerget|dal|dalen|holm|gården|gaarden|gård|kvarteret|kaj|"
+    r"kajen|bro|broen|bygade|hegn|hegnet|krog|krogen|lyst|minde|sletten|strand|stranden|ager|agre|agrene|tofte|"
+    r"kær|kaer|kæret|mose|mosen|eng|bækken|bakkevej|park allé|passage|promenade|ringen|ring|slettevej|skrænt|"
+    r"stien|tværvej|twærvej|tvaervej|vænge|vaenge|diget|digevej|dige"
+)
+# floor and side: "2. th", "st. tv", "4. mf", "1.sal", "2 tv", "st."
+_FLOOR = (r"(?:,?[ ]?(?:(?:st|kl|kld|\d{1,2})\.?[ ]?(?:sal|th|tv|mf|t\.h|t\.v)\b\.?"
+          r"(?:[ ]?(?:th|tv|mf)\b\.?)?|st\.(?!\w)))?")
+# a street (its last word ends like a Danish street name; earlier words are capitalised) and a number
+STREET = re.compile(
+    r"\b(?:[A-ZÆØÅ][\wæøåÆØÅéü.'-]*[ ]){0,3}[\wæøåÆØÅéü.'-]*(?i:" + _STREET_SUFFIX + r")"
+    r"[ ]\d{1,4}[ ]?[a-zA-Z]?\b" + _FLOOR
+)
+# "bor på Nørrebrogade 5", "adressen er Strøget 12": a street name after these words, with a number
+STREET_CUED = re.compile(
+    r"(?i:(\b(?:bor på|bor paa|adresse(?:n)?(?: er)?:?|flytter til|flyttet til|flytte til|ny adresse(?: er)?:?|"
+    r"bopæl(?: er)?:?|adr\.?:?) ))"
+    r"((?:[A-ZÆØÅ][\wæøåÆØÅéü.'-]*[ ]){1,3}\d{1,4}[ ]?[a-zA-Z]?\b" + _FLOOR + ")"
+)
+CARE_OF = re.compile(r"(?i)\bc/o[ ]+[\wæøåÆØÅéü.'-]+(?:[ ][A-ZÆØÅ][\wæøåÆØÅéü.'-]+)?")
+POSTCODE_TOWN = re.compile(r"\b([1-9]\d{3})[ ]+([A-ZÆØÅa-zæøå][\wæøåÆØÅé-]+(?:[ ][A-ZÆØÅ][\wæøåÆØÅé-]+)?"
+                           r"(?:[ ][CNSVØKcnsvøk]\b)?)")
+HEALTH_TERMS = (
+    "sclerose", "sklerose", "dissemineret sclerose", "multipel sklerose", "multipel sclerose", "kræft", "kraeft",
+    "cancer", "brystkræft", "brystkraeft", "tarmkræft", "tarmkraeft", "lungekræft", "lungekraeft",
+    "prostatakræft", "prostatakraeft", "hudkræft", "blodkræft", "leukæmi", "leukaemi", "leukemi", "lymfekræft",
+    "hjernesvulst", "svulst", "tumor", "knuder i brystet", "demens", "demenssyg", "dement", "alzheimer",
+    "alzheimers", "diabetes", "diabetiker", "sukkersyge", "sukkersyg", "type 1 diabetes", "type 2 diabetes",
+    "autisme", "autist", "autistisk", "asperger", "adhd", "depression", "depressiv", "deprimeret",
+    "angst", "angstanfald", "angstlidelse", "panikangst", "ptsd", "ocd", "bipolar", "bipolær", "maniodepressiv",
+    "skizofreni", "skizofren", "psykose", "psykotisk", "personlighedsforstyrrelse", "borderline",
+    "spiseforstyrrelse", "anoreksi", "bulimi", "kol", "astma", "gigt", "leddegigt", "slidgigt", "artrose",
+    "fibromyalgi", "epilepsi", "epileptiker", "krampeanfald", "parkinson", "parkinsons", "blodprop",
+    "hjerneblodprop", "blodprop i hjernen", "hjerneblødning", "hjerneblodning", "apopleksi", "stroke",
+    "hjertesvigt", "hjerteanfald", "hjertestop", "hjertekarsygdom", "muskelsvind", "als", "cerebral parese",
+    "spastisk lammet", "spastiker", "downs syndrom", "down syndrom", "udviklingshæmmet", "udviklingshaemmet",
+    "hiv", "aids", "hepatitis", "migræne", "migraene", "whiplash", "diskusprolaps", "prolaps", "misbrug",
+    "alkoholiker", "alkoholisme", "alkoholmisbrug", "narkoman", "stofmisbrug", "stofmisbruger", "ludomani",
+    "nyresvigt", "dialyse", "kemo", "kemoterapi", "kemobehandling", "strålebehandling", "straalebehandling",
+    "stråling", "amputeret", "amputation", "lammet", "lammelse", "hjerneskade", "hjernerystelse",
+    "stress", "stresset", "udbrændt", "udbraendt", "sygemeldt med stress", "selvmordstanker", "selvskade",
+    "blind", "svagsynet", "døv", "doev", "hørehæmmet", "cystisk fibrose", "crohns", "colitis",
+    "psoriasis", "eksem", "cøliaki", "coeliaki", "infertil", "ufrugtbar", "abort", "graviditetsforgiftning",
+    "fødselsdepression", "gravid med tvillinger", "tinnitus", "sukkersyge type 2", "kronisk smerte",
+    "kroniske smerter", "smertepatient", "knogleskørhed", "osteoporose", "brystoperation", "blodtryk",
+    "forhøjet blodtryk", "hjerteproblemer", "lungebetændelse", "kræftsyg", "uhelbredelig", "ptsd", "ocd", "hiv",
+)
+# acronyms that are also words: only in capitals
+HEALTH_ACRONYMS = re.compile(r"(?<![\wæøå])(?:ADD|MS|ALS|AIDS|KOL)(?![\wæøå])")
+# "i behandling for X", "får medicin mod X": X is a health detail
+HEALTH_CONTEXT = re.compile(
+    r"(?i)(\b(?:i behandling for|behandlet for|behandles for|medicin mod|medicin for|diagnosen|diagnose:|"
+    r"diagnosticeret med|fået konstateret|faaet konstateret|lider af|syg med|ramt af) )"
+    r"(?!\[)([a-zæøåA-ZÆØÅ][\wæøåÆØÅ-]*)"
+)
+# Never a person's name here: places, authorities, products, months, days.
+KEEP_WORDS = frozenset("""
+danmark dk kommune kommunen kommunes borgerservice borger borgere udbetaling udk skat skattestyrelsen
+familieretshuset siri nyidanmark politiet politi jobcenter jobcentret jobnet a-kasse akasse ældre sagen
+sundhedsstyrelsen region regionen hovedstaden sjælland syddanmark midtjylland nordjylland mitid nemid nemkonto
+e-boks eboks mit.dk digital post borger.dk skat.dk iphone ipad android samsung huawei google apple microsoft
+windows facebook messenger sms mail gmail hotmail outlook adobe reader word pdf chrome safari firefox
+netto føtex foetex bilka rema irma lidl aldi coop superbrugsen postnord dao gls dsb rejsekort mobilepay
+mandag tirsdag onsdag torsdag fredag lørdag loerdag søndag soendag januar februar marts april maj juni juli
+august september oktober november december jul påske paaske pinse nytår nytaar
+tyskland sverige norge polen tyrkiet syrien irak iran afghanistan somalia eritrea pakistan indien kina
+ukraine rusland rumænien rumaenien bulgarien litauen letland estland spanien italien frankrig england
+storbritannien usa amerika holland holland belgien grækenland graekenland bosnien kroatien serbien vietnam
+thailand filippinerne sri lanka libanon palæstina palaestina jordan egypten marokko tunesien etiopien island
+grønland groenland færøerne faeroeerne europa eu asien afrika
+hej hejsa tak mvh godmorgen goddag farvel ok okay kr kroner dkk euro
+""".split())
+
+
+def _fold(word: str) -> str:
+    return word.lower().replace("æ", "ae").replace("ø", "oe").replace("å", "aa")
+
+
+@lru_cache(maxsize=1)
+def _names() -> Tuple[Dict[str, str], FrozenSet[str]]:
+    """name -> kinds ("first", "last", "first,last"), and the names that are also Danish words."""
+    kinds: Dict[str, str] = {}
+    words = set()
+    for line in (DATA / "names.txt").read_text(encoding="utf-8").splitlines():
+        if not line or line.startswith("#"):
+            continue
+        parts = line.split("\t")
+        kinds[parts[0]] = parts[1]
+        if len(parts) > 2 and parts[2] == "word":
+            words.add(parts[0])
+    return kinds, frozenset(words)
+
+
+@lru_cache(maxsize=1)
+def _places() -> FrozenSet[str]:
+    """Kommuner, towns and their spellings (borgerguide/data/places.txt)."""
+    path = DATA / "places.txt"
+    lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+    return frozenset(line.strip().lower() for line in lines if line.strip() and not line.startswith("#"))
+
+
+def _place(word: str) -> bool:
+    key = word.lower()
+    return key in _places() or _fold(key) in _places()
+
+
+def _keep(word: str) -> bool:
+    """Never a person's name: a place, an authority, a product, a month ..."""
+    return word.lower() in KEEP_WORDS or _place(word)
+
+
+@lru_cache(maxsize=1)
+def _health() -> re.Pattern:
+    terms = sorted(HEALTH_TERMS, key=len, reverse=True)
+    return re.compile(r"(?i)(?<![\wæøå])(?:" + "|".join(re.escape(t) for t in terms) + r")(?:en|et|s|er|ne)?(?![\wæøå])")
+
+
+RELATIONS = (
+    r"mor|far|mand|manden|kone|konen|søn|soen|datter|bror|broder|søster|soester|svigermor|svigerfar|svigersøn|"
+    r"svigerdatter|farmor|mormor|farfar|morfar|bedstemor|bedstefar|oldemor|oldefar|onkel|tante|nabo|naboen|ven|"
+    r"veninde|kæreste|kaereste|samlever|partner|eks|ekskone|eksmand|barn|dreng|pige|fætter|faetter|kusine|nevø|"
+    r"niece|barnebarn|plejebarn|plejesøn|plejedatter|ægtefælle|aegtefaelle|stedfar|stedmor|papfar|papmor|lejer|"
+    r"udlejer|værge|vaerge|kollega|chef|sagsbehandler|læge|laege|søstre|brødre|forældre|foraeldre|børn|boern"
+)
+# A name follows: "jeg hedder ...", "mit navn er ...", "mvh ..."
+STRONG_CUE = re.compile(
+    r"(?i)(?:\b(?:hedder|heder|hed|kaldes|kaldet|navn(?:et)? (?:er|var|på|paa)|navn:|mvh\.?|m\.v\.h\.?|vh\.?|"
+    r"hilsen|hilsner|kh\.?|knus|underskrevet|my name is|name:|i am|jeg er)|^\s*(?:fra|from):)[\s,:]*$"
+)
+# A name may follow: "min mor ...", "vores søn ...", "min mands"
+RELATION_CUE = re.compile(
+    r"(?i)\b(?:min|mit|mine|vores|hans|hendes|deres|afdøde|afdoede|my)\s+(?:" + RELATIONS + r")s?"
+    r"(?:\s+(?:der hedder|som hedder|hedder|ved navn))?[\s,:]*$"
+)
+WORD = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ][A-Za-zÀ-ÖØ-öø-ÿ'’-]*")
+SURNAME_ENDINGS = ("sen", "søn", "soen", "gaard", "gård", "strup", "rup", "holm", "lund", "borg", "bjerg")
+SENTENCE_START = re.compile(r"(?:^|[.!?\n:;]\s*|\"\s*)$")
+# Words that follow "min mor ..." far more often than a name does
+FUNCTION_WORDS = frozenset("""
+og eller men at i på paa til fra med for om af er var har havde skal skulle vil ville kan kunne må maa
+ikke jeg du han hun den det vi de dem mig dig sig os jer hans hendes deres min mit mine din dit dine
+sin sit sine vores jeres en et som der her hvor hvad hvem hvornår hvorfor hvordan så saa også ogsaa bare
+lige nu da når naar hvis fordi selv meget lidt mere mest alle alt nogen noget ingen hele godt dårlig
+altid aldrig igen snart gerne ja nej hej tak bliver blev være vaere været gå gaa få faa fik
+ser så går gik kommer kom tager tog giver gav siger sagde står bor boede gør gjorde kender ved vidste
+synes tror troede mener hedder hed bruger brugte skriver skrev ringer ringede søger soeger søgte
+mangler fylder flytter flyttede døde doede er blevet bliver og så fået faaet haft lever levede
+sidder ligger kører bad beder hjælper hjælpe trænger prøver prøvede er også ikke nok snart stadig
+altså jo vel nemlig sikkert måske maaske kun næsten lige straks allerede endnu
+""".split())
+
+
+def _name_spans(text: str) -> List[Tuple[int, int]]:
+    kinds, words = _names()
+    tokens = [(m.start(), m.end(), m.group()) for m in WORD.finditer(text)]
+    spans: List[Tuple[int, int]] = []
+    index = 0
+    while index < len(tokens):
+        start, end, word = tokens[index]
+        key = word.lower().strip("'’-")
+        capital = word[:1].isupper()
+        known = key in kinds
+        if not (known or capital) or key in FUNCTION_WORDS or _keep(word):
+            index += 1
+            continue
+        common = key in words  # also a Danish word: a name only where the context says so
+        before = text[max(0, start - 40):start]
+        strong = bool(STRONG_CUE.search(before))
+        relation = not strong and bool(RELATION_CUE.search(before))
+        mid_sentence = capital and not SENTENCE_START.search(before)
+        surnamish = capital and len(key) > 4 and key.endswith(SURNAME_ENDINGS)
+        is_name = (
+            strong
+            or (relation and (capital or known))
+            or (known and not common)
+            or (known and common and mid_sentence)
+            or (mid_sentence and surnamish)
+        )
+        if not is_name:
+            index += 1
+            continue
+        last = index
+        while last + 1 < len(tokens):  # the rest of the name: "Mette Kjærgaard", "Ali Hassan Omar"
+            next_start, _, following = tokens[last + 1]
+            if text[tokens[last][1]:next_start] not in (" ", "-") or _keep(following):
+                break
+            follow_key = following.lower()
+            if follow_key in FUNCTION_WORDS:
+                break
+            capitalised_name = following[:1].isupper() and (
+                follow_key in kinds or follow_key.endswith(SURNAME_ENDINGS) or follow_key not in words)
+            if capitalised_name or (follow_key in kinds and follow_key not in words):
+                last += 1
+            else:
+                break
+        spans.append((start, tokens[last][1]))
+        index = last + 1
+    return spans
+
+
+def _replace_spans(text: str, spans: List[Tuple[int, int]], mark: str) -> str:
+    for start, end in sorted(spans, reverse=True):
+        text = text[:start] + mark + text[end:]
+    return text
+
+
+def _postcode_town(match: re.Match) -> str:
+    number, town = match.group(1), match.group(2)
+    first = town.split()[0]
+    if _place(first):
+        return ADDRESS_MARK
+    if 1900 <= int(number) <= 2099 or not first[:1].isupper() or first.lower() in KEEP_WORDS:
+        return match.group(0)  # a year, an amount ("3500 kr"), ...
+    return ADDRESS_MARK
 
 
 def redact_cpr(text: str) -> str:
@@ -51,8 +308,44 @@ def redact_phone(text: str) -> str:
     return PHONE.sub(PHONE_MARK, text)
 
 
+def redact_account(text: str) -> str:
+    text = IBAN.sub(ACCOUNT_MARK, text)
+    text = ACCOUNT_CUED.sub(lambda m: m.group(1) + ACCOUNT_MARK, text)
+    return ACCOUNT_BARE.sub(ACCOUNT_MARK, text)
+
+
+def redact_document(text: str) -> str:
+    return DOCUMENT.sub(lambda m: m.group(1) + DOCUMENT_MARK, text)
+
+
+def redact_address(text: str) -> str:
+    text = CARE_OF.sub(ADDRESS_MARK, text)
+    text = STREET.sub(ADDRESS_MARK, text)
+    text = STREET_CUED.sub(lambda m: m.group(1) + ADDRESS_MARK, text)
+    return POSTCODE_TOWN.sub(_postcode_town, text)
+
+
+def redact_health(text: str) -> str:
+    text = _health().sub(HEALTH_MARK, text)
+    text = HEALTH_ACRONYMS.sub(HEALTH_MARK, text)
+    return HEALTH_CONTEXT.sub(
+        lambda m: m.group(0) if m.group(2).lower() in FUNCTION_WORDS else m.group(1) + HEALTH_MARK, text)
+
+
+def redact_names(text: str) -> str:
+    return _replace_spans(text, _name_spans(text), NAME_MARK)
+
+
 def redact(text: str) -> str:
-    """All of the above; CPR first, so that a CPR number is never read as a phone."""
+    """All of the above. Numbers first (CPR before phone, so a CPR number is
+    never read as a phone number), then addresses, health, names."""
     if not text:
         return text
-    return redact_phone(redact_email(redact_cpr(text)))
+    text = redact_email(text)
+    text = redact_account(text)
+    text = redact_cpr(text)
+    text = redact_document(text)
+    text = redact_phone(text)
+    text = redact_address(text)
+    text = redact_health(text)
+    return redact_names(text)
