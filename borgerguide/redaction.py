@@ -194,7 +194,8 @@ def _keep(word: str) -> bool:
 @lru_cache(maxsize=1)
 def _health() -> re.Pattern:
     terms = sorted(HEALTH_TERMS, key=len, reverse=True)
-    return re.compile(r"(?i)(?<![\wæøå])(?:" + "|".join(re.escape(t) for t in terms) + r")(?:en|et|s|er|ne)?(?![\wæøå])")
+    alternatives = "|".join(re.escape(term) for term in terms)
+    return re.compile(r"(?i)(?<![\wæøå])(?:" + alternatives + r")(?:en|et|s|er|ne)?(?![\wæøå])")
 
 
 RELATIONS = (
