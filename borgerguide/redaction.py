@@ -45,6 +45,7 @@ ADDRESS_MARK = "[ADRESSE]"
 HEALTH_MARK = "[HELBRED]"
 NAME_MARK = "[NAVN]"
 MARKS = (CPR_MARK, PHONE_MARK, EMAIL_MARK, ACCOUNT_MARK, DOCUMENT_MARK, ADDRESS_MARK, HEALTH_MARK, NAME_MARK)
+MARKER = re.compile("|".join(re.escape(mark) for mark in MARKS))
 DATA = Path(__file__).resolve().parent / "data"
 
 _SEP = r"[ .\-/–]?"
@@ -58,7 +59,7 @@ EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
 PHONE = re.compile(
     r"(?<![\w+])"
     r"(?:(?:\+|00)\s?45[ \-]?)?"
-    r"(?:\d{2}[ \-]?\d{2}[ \-]?\d{2}[ \-]?\d{2}|\d{4}[ \-]\d{4})"
+    r"(?:\d{2}[ \-]?\d{2}[ \-]?\d{2}[ \-]?\d{2}|\d{2}\.\d{2}\.\d{2}\.\d{2}|\d{4}[ \-]\d{4})"
     r"(?![\d])"
     r"|(?<![\w])\+\d{1,3}[ \-]?\d{2,4}(?:[ \-]?\d{2,4}){2,4}(?![\d])"
 )
@@ -66,16 +67,16 @@ IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,4})
 # "reg. nr. 1234 konto 0012345678", "kontonr 1234-1234567890": the cue stays, the numbers go
 ACCOUNT_CUED = re.compile(
     r"(?i)(\b(?:reg|regnr|reg\.nr|registreringsnummer|kontonummer|kontonummeret|kontonr|konto|kto|account)"
-    r"\.?(?:[ ]?(?:nr\.?|nummer|number|no\.?))?[.:]?[ ]?)"
-    r"(\d{4}(?:[ ,.\-/]{1,3}(?:(?:og |and )?(?:konto(?:nummer|nr)?|kontonummeret|kto)\.?[ ]?(?:nr\.?)?[.:]?[ ]?)?"
-    r"\d{6,10})?|\d{6,14})(?![\d])"
+    r"\.?(?:[ ]?(?:nr\.?|nummer|number|no\.?))?[.:]?(?:[ ]?(?:er|is|:))?[ ]?)"
+    r"(\d{4}(?:[ ,.\-/]{1,3}(?:(?:og |and )?(?:konto(?:nummer|nr)?|kontonummeret|kto)\.?[ ]?(?:nr\.?)?[.:]?"
+    r"(?:[ ]?(?:er|is))?[ ]?)?\d{6,10})?|\d{2,4}(?:[ ]\d{3,4}){1,3}|\d{6,14})(?![\d])"
 )
 ACCOUNT_BARE = re.compile(r"(?<![\d\-])\d{4}[ \-]\d{10}(?![\d])|(?<![\d\-])\d{4}-\d{6,9}(?![\d\-])")
 DOCUMENT = re.compile(
     r"(?i)(\b(?:pas|pasnr|pasnummer|pasnummeret|passet|passport|passnummer|kørekort\w*|koerekort\w*|korekort\w*|"
     r"driving licen[cs]e|id-?kort\w*|opholdskort\w*)"
-    r"(?:[ ]?(?:nr\.?|nummer|number|no\.?|er|is|har nummer|har nr\.?|:|-)){0,3}[ ]?)"
-    r"([A-Z]{0,2}\d{6,10})(?![\d])"
+    r"(?:[ ]?(?:nr\.?|nummer|number|no\.?|er|is|har|med|:|-|,)){0,4}[ ]?)"
+    r"([A-Z]{0,2}\d{6,10}|\d{3}[ ]\d{3}[ ]\d{3})(?![\d])"
 )
 _STREET_SUFFIX = (
     r"vej|vejen|gade|gaden|allé|alle|alléen|vænget|vaenget|parken|park|torv|torvet|stræde|straede|plads|pladsen|"
@@ -87,7 +88,7 @@ _STREET_SUFFIX = (
 )
 # floor and side: "2. th", "st. tv", "4. mf", "1.sal", "2 tv", "st."
 _FLOOR = (r"(?:,?[ ]?(?:(?:st|kl|kld|\d{1,2})\.?[ ]?(?:sal|th|tv|mf|t\.h|t\.v)\b\.?"
-          r"(?:[ ]?(?:th|tv|mf)\b\.?)?|st\.(?!\w)))?")
+          r"(?:[ ]?(?:th|tv|mf)\b\.?)?|st\.(?!\w)|\d{1,2}\.(?![\w\d])))?")
 # a street (its last word ends like a Danish street name; earlier words are capitalised) and a number
 STREET = re.compile(
     r"\b(?:[A-ZÆØÅ][\wæøåÆØÅéü.'-]*[ ]){0,3}[\wæøåÆØÅéü.'-]*(?i:" + _STREET_SUFFIX + r")"
@@ -126,13 +127,44 @@ HEALTH_TERMS = (
     "fødselsdepression", "gravid med tvillinger", "tinnitus", "sukkersyge type 2", "kronisk smerte",
     "kroniske smerter", "smertepatient", "knogleskørhed", "osteoporose", "brystoperation", "blodtryk",
     "forhøjet blodtryk", "hjerteproblemer", "lungebetændelse", "kræftsyg", "uhelbredelig", "ptsd", "ocd", "hiv",
+    # senses, learning, memory
+    "høretab", "hoeretab", "hørenedsættelse", "døvhed", "svagtseende", "svagsynethed", "synshandicap",
+    "synsnedsættelse", "grå stær", "graa staer", "grøn stær", "ordblind", "ordblindhed", "dysleksi", "talblind",
+    "hukommelsestab", "hukommelsesproblemer", "glemsom", "kognitiv svækkelse", "hjerneskadet", "spastisk",
+    "udviklingshæmning", "mental retardering", "tourette", "tourettes", "ad(h)d",
+    # heart, lungs, blood, metabolism
+    "hjertefejl", "hjerterytmeforstyrrelse", "atrieflimren", "forhøjet kolesterol", "blodmangel", "anæmi",
+    "pacemaker", "bypassoperation", "blodfortyndende", "insulin", "insulinpumpe", "iltapparat", "lungefibrose",
+    "emfysem", "blodpropper", "slagtilfælde", "hjerneinfarkt", "hjertekrampe", "nyresten", "leversvigt",
+    "skrumpelever", "cirrose", "stofskiftesygdom", "lavt stofskifte", "højt stofskifte", "overvægt", "fedme",
+    # bones, joints, operations
+    "ny hofte", "nyt knæ", "nyt hofteled", "hofteprotese", "knæprotese", "hofteoperation", "knæoperation",
+    "rygoperation", "hjerteoperation", "slidt hofte", "slidte knæ", "brækket hoften", "lårbensbrud",
+    "knogleskørhed", "rygmarvsskade", "piskesmæld", "inkontinens", "inkontinent", "kateter",
+    # mind and addiction
+    "psykisk syg", "psykisk sygdom", "psykiatrisk patient", "tvangstanker", "angsttilstand", "social fobi",
+    "selvmordsforsøg", "misbruger", "afhængighed", "hashmisbrug", "spiseforstyrret",
+    # immune, gut, skin, other chronic
+    "gluten-allergi", "nøddeallergi", "laktoseintolerans", "kronisk træthed", "me/cfs", "long covid",
+    "senfølger efter covid", "lupus", "sarkoidose", "kronisk sygdom", "kronisk syg", "handicappet",
 )
+# compounds that name a condition: "blindtarmsbetændelse", "hjertesygdom", "madforgiftning"
+HEALTH_COMPOUND = re.compile(
+    r"(?i)(?<![\wæøå])[a-zæøå]{2,}(?:betændelse|betaendelse|kræft|kraeft|sygdom|sygdomme|lidelse|gigt|"
+    r"forgiftning|allergi|syndrom|svigt|sklerose|sclerose|blødning|bloedning|diabetes)"
+    r"(?:en|et|s|er|ne|rne)?(?![\wæøå])")
+# what follows a condition and tells more of it: "[HELBRED] i hjertet", "[HELBRED] type 2"
+HEALTH_TAIL = re.compile(
+    r"\[HELBRED\](?:[ ](?:lidelse|sygdom|i (?:hjertet|hjernen|lungerne|lungen|leveren|tarmen|tarmene|brystet|"
+    r"ryggen|knæet|hoften|nyrerne|nyren|maven|halsen|øjnene|blodet|bugspytkirtlen|skjoldbruskkirtlen)|"
+    r"type [12]))+")
 # acronyms that are also words: only in capitals
 HEALTH_ACRONYMS = re.compile(r"(?<![\wæøå])(?:ADD|MS|ALS|AIDS|KOL)(?![\wæøå])")
 # "i behandling for X", "får medicin mod X": X is a health detail
 HEALTH_CONTEXT = re.compile(
     r"(?i)(\b(?:i behandling for|behandlet for|behandles for|medicin mod|medicin for|diagnosen|diagnose:|"
-    r"diagnosticeret med|fået konstateret|faaet konstateret|lider af|syg med|ramt af) )"
+    r"diagnosticeret med|fået konstateret|faaet konstateret|lider af|syg med|ramt af|indlagt med|"
+    r"opereret for|behandling mod|kræft i|problemer med (?:hjertet|lungerne|nyrerne|leveren)) )"
     r"(?!\[)([a-zæøåA-ZÆØÅ][\wæøåÆØÅ-]*)"
 )
 # Never a person's name here: places, authorities, products, months, days.
@@ -181,6 +213,44 @@ def _places() -> FrozenSet[str]:
     return frozenset(line.strip().lower() for line in lines if line.strip() and not line.startswith("#"))
 
 
+def _deletions(word: str) -> List[str]:
+    return [word[:i] + word[i + 1:] for i in range(len(word))]
+
+
+@lru_cache(maxsize=2)
+def _near_index(words: FrozenSet[str]) -> Tuple[FrozenSet[str], FrozenSet[str]]:
+    """The words, and every word with one letter removed (for one-typo matching)."""
+    return words, frozenset(d for w in words for d in _deletions(w))
+
+
+def near(token: str, words: FrozenSet[str]) -> bool:
+    """Is `token` one typo (a letter added, missing or wrong) from one of `words`?"""
+    exact, deleted = _near_index(words)
+    if token in exact or token in deleted:
+        return True
+    return any(d in exact or d in deleted for d in _deletions(token))
+
+
+@lru_cache(maxsize=1)
+def _typo_words() -> FrozenSet[str]:
+    """Danish words that are one typo from a name or a condition (never taken for one)."""
+    path = DATA / "typo_words.txt"
+    lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+    return frozenset(line for line in lines if line and not line.startswith("#"))
+
+
+@lru_cache(maxsize=1)
+def _typo_health() -> FrozenSet[str]:
+    """Single-word conditions long enough to be matched with a typo."""
+    return frozenset(term for term in HEALTH_TERMS if " " not in term and len(term) >= 7)
+
+
+@lru_cache(maxsize=1)
+def _typo_names() -> FrozenSet[str]:
+    kinds, words = _names()
+    return frozenset(name for name, kind in kinds.items() if len(name) >= 5 and name not in words and "first" in kind)
+
+
 def _place(word: str) -> bool:
     key = word.lower()
     return key in _places() or _fold(key) in _places()
@@ -212,10 +282,18 @@ STRONG_CUE = re.compile(
 )
 # A name may follow: "min mor ...", "vores søn ...", "min mands"
 RELATION_CUE = re.compile(
-    r"(?i)\b(?:min|mit|mine|vores|hans|hendes|deres|afdøde|afdoede|my)\s+(?:" + RELATIONS + r")s?"
-    r"(?:\s+(?:der hedder|som hedder|hedder|ved navn))?[\s,:]*$"
+    r"(?i)(?:\b(?:min|mit|mine|vores|hans|hendes|deres|afdøde|afdoede|my)\s+(?:" + RELATIONS + r")s?"
+    r"(?:\s+(?:der hedder|som hedder|hedder|ved navn))?|\b(?:mor|far|forælder|forældre|værge|vaerge) til)"
+    r"[\s,:]*$"
 )
-WORD = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ][A-Za-zÀ-ÖØ-öø-ÿ'’-]*")
+# "... er min søn": a name before it
+RELATION_AFTER = re.compile(r"(?i)^[\s,]+(?:er|is)\s+(?:min|mit|mine|vores|my)\s+(?:" + RELATIONS + r")\b")
+WORD = re.compile(r"[^\W\d_](?:[^\W\d_]|['’-](?=[^\W\d_]))*")
+# proper names made of words that are not persons: "Sankt Hans", "Kristi Himmelfartsdag"
+KEEP_PHRASES = re.compile(
+    r"(?i)\b(?:sankt hans|sankthans|kristi himmelfart\w*|store bededag|røde kors|roede kors|ældre sagen|"
+    r"aeldre sagen|red barnet|dansk flygtningehjælp|kræftens bekæmpelse|lev uden vold|mødrehjælpen|"
+    r"udbetaling danmark|digital post|ny i danmark)\b")
 SURNAME_ENDINGS = ("sen", "søn", "soen", "gaard", "gård", "strup", "rup", "holm", "lund", "borg", "bjerg")
 SENTENCE_START = re.compile(r"(?:^|[.!?\n:;]\s*|\"\s*)$")
 # Words that follow "min mor ..." far more often than a name does
@@ -235,14 +313,21 @@ altså jo vel nemlig sikkert måske maaske kun næsten lige straks allerede endn
 
 def _name_spans(text: str) -> List[Tuple[int, int]]:
     kinds, words = _names()
-    tokens = [(m.start(), m.end(), m.group()) for m in WORD.finditer(text)]
+    kept = [(m.start(), m.end()) for m in KEEP_PHRASES.finditer(text)] + \
+        [(m.start(), m.end()) for m in MARKER.finditer(text)]
+    tokens = [(m.start(), m.end(), m.group()) for m in WORD.finditer(text)
+              if not any(s <= m.start() < e for s, e in kept)]
     spans: List[Tuple[int, int]] = []
     index = 0
     while index < len(tokens):
         start, end, word = tokens[index]
-        key = word.lower().strip("'’-")
+        key = word.lower()
         capital = word[:1].isupper()
+        if capital and key not in kinds and key.endswith("s") and key[:-1] in kinds:
+            key = key[:-1]  # "Karens ansøgning"
         known = key in kinds
+        typo = (capital and not known and len(key) >= 5 and key not in words and key not in _typo_words()
+                and near(key, _typo_names()))
         if not (known or capital) or key in FUNCTION_WORDS or _keep(word):
             index += 1
             continue
@@ -250,18 +335,31 @@ def _name_spans(text: str) -> List[Tuple[int, int]]:
         before = text[max(0, start - 40):start]
         strong = bool(STRONG_CUE.search(before))
         relation = not strong and bool(RELATION_CUE.search(before))
+        followed = bool(RELATION_AFTER.match(text[end:end + 40]))
         mid_sentence = capital and not SENTENCE_START.search(before)
         surnamish = capital and len(key) > 4 and key.endswith(SURNAME_ENDINGS)
         is_name = (
             strong
             or (relation and (capital or known))
+            or (followed and (capital or known))
             or (known and not common)
             or (known and common and mid_sentence)
             or (mid_sentence and surnamish)
+            or typo
         )
         if not is_name:
             index += 1
             continue
+        first = index
+        while first > 0:  # a first name the list lacks, before a known one: "Tharshini Sivakumar"
+            previous_start, previous_end, previous = tokens[first - 1]
+            previous_key = previous.lower()
+            if text[previous_end:tokens[first][0]] != " " or _keep(previous) or previous_key in FUNCTION_WORDS:
+                break
+            if (previous[:1].isupper() and previous_key not in words) or (previous_key in kinds and not capital):
+                first -= 1
+            else:
+                break
         last = index
         while last + 1 < len(tokens):  # the rest of the name: "Mette Kjærgaard", "Ali Hassan Omar"
             next_start, _, following = tokens[last + 1]
@@ -272,11 +370,11 @@ def _name_spans(text: str) -> List[Tuple[int, int]]:
                 break
             capitalised_name = following[:1].isupper() and (
                 follow_key in kinds or follow_key.endswith(SURNAME_ENDINGS) or follow_key not in words)
-            if capitalised_name or (follow_key in kinds and follow_key not in words):
+            if capitalised_name or (follow_key in kinds and (follow_key not in words or not capital)):
                 last += 1
             else:
                 break
-        spans.append((start, tokens[last][1]))
+        spans.append((tokens[first][0], tokens[last][1]))
         index = last + 1
     return spans
 
@@ -326,9 +424,20 @@ def redact_address(text: str) -> str:
     return POSTCODE_TOWN.sub(_postcode_town, text)
 
 
+def _health_typo(match: re.Match) -> str:
+    word = match.group(0)
+    key = word.lower()
+    if len(key) < 7 or word.isupper() or _keep(word) or key in _names()[1] or key in _typo_words():
+        return word
+    return HEALTH_MARK if near(key, _typo_health()) else word
+
+
 def redact_health(text: str) -> str:
     text = _health().sub(HEALTH_MARK, text)
+    text = HEALTH_COMPOUND.sub(HEALTH_MARK, text)
     text = HEALTH_ACRONYMS.sub(HEALTH_MARK, text)
+    text = WORD.sub(_health_typo, text)
+    text = HEALTH_TAIL.sub(HEALTH_MARK, text)
     return HEALTH_CONTEXT.sub(
         lambda m: m.group(0) if m.group(2).lower() in FUNCTION_WORDS else m.group(1) + HEALTH_MARK, text)
 

@@ -55,6 +55,8 @@ def publish_all(broker: Any, bodies: List[Dict[str, Any]]) -> None:
 
 def install_one_commit_per_turn() -> None:
     from rasa.core.tracker_store import SQLTrackerStore
+
+    from launch.privacy import stored_event
     from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
     if getattr(SQLTrackerStore.save, "borgerguide", False):
@@ -63,11 +65,11 @@ def install_one_commit_per_turn() -> None:
     async def save(self, tracker) -> None:
         with self.session_scope() as session:
             events = list(self._additional_events(session, tracker))  # not stored yet, in order
+            stored = [stored_event(e.as_dict()) for e in events]  # the citizen's text redacted (launch/privacy.py)
             if self.event_broker is not None:
-                publish_all(self.event_broker, [{"sender_id": tracker.sender_id, **e.as_dict()} for e in events])
+                publish_all(self.event_broker, [{"sender_id": tracker.sender_id, **data} for data in stored])
             rows = []
-            for event in events:
-                data = event.as_dict()
+            for event, data in zip(events, stored, strict=True):
                 rows.append({"sender_id": tracker.sender_id, "type_name": event.type_name,
                              "timestamp": data.get("timestamp"),
                              "intent_name": data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),

@@ -10,8 +10,9 @@ Sources:
   Romanian, Vietnamese, Bosnian/Croatian/Serbian, Bulgarian, Lithuanian;
 - a list the project keeps itself (scripts/name_supplement.txt, CC0): common
   Danish surnames and first names and names of people with Somali, Eritrean,
-  Kurdish, Afghan, Iraqi, Syrian, Pakistani and Bosnian background that the
-  Faker lists lack.
+  Kurdish, Afghan, Iraqi, Syrian, Pakistani, Bosnian, Ukrainian and Russian
+  background (in Latin letters) that the Faker lists lack, which names are
+  also everyday words, and which the lemma table lists though they are not.
 
 Each name is marked `word` when it is also an ordinary Danish word (the
 Danish lemma table of spacy-lookups-data 1.0.5, MIT licence): such a name
@@ -33,6 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "borgerguide" / "data" / "names.txt"
 PLACES = ROOT / "borgerguide" / "data" / "places.txt"
+TYPO_WORDS = ROOT / "borgerguide" / "data" / "typo_words.txt"
 SUPPLEMENT = ROOT / "scripts" / "name_supplement.txt"
 LOCALES = ["da_DK", "sv_SE", "no_NO", "fi_FI", "is_IS", "de_DE", "nl_NL", "en_GB", "en_US", "fr_FR", "es_ES",
            "it_IT", "pt_BR", "pl_PL", "lt_LT", "lv_LV", "et_EE", "ro_RO", "bg_BG", "hr_HR", "cs_CZ", "sk_SK",
@@ -53,14 +55,16 @@ def faker_names():
 
 
 def supplement():
-    firsts, lasts = set(), set()
+    """(first names, surnames, names that are also everyday words) of our own list."""
+    found = {"first": set(), "last": set(), "ambiguous": set(), "notwords": set()}
     for line in SUPPLEMENT.read_text(encoding="utf-8").splitlines():
         line = line.split("#", 1)[0].strip()
         if not line:
             continue
         kind, _, names = line.partition(":")
-        (firsts if kind.strip() == "first" else lasts).update(n.strip() for n in names.split(",") if n.strip())
-    return firsts, lasts
+        found[kind.strip()].update(n.strip() for n in names.split(",") if n.strip())
+    return (found["first"], found["last"], {n.lower() for n in found["ambiguous"]},
+            {n.lower() for n in found["notwords"]})
 
 
 def danish_words():
@@ -95,12 +99,40 @@ def not_names():
     return {w.lower() for w in KEEP_WORDS} | places()
 
 
+def write_typo_words(rows, words) -> None:
+    """Danish words one typo from a name or a condition: the redaction never
+    takes them for a misspelt name or diagnosis ("Gælder" is not "Gulder")."""
+    sys.path.insert(0, str(ROOT))
+    from borgerguide.redaction import HEALTH_TERMS, _deletions
+
+    names = {key for key, (kinds, word) in rows.items() if len(key) >= 5 and not word and "first" in kinds}
+    health = {term for term in HEALTH_TERMS if " " not in term and len(term) >= 7}
+    index = {}
+    for target in names | health:
+        index.setdefault(target, target)
+        for d in _deletions(target):
+            index.setdefault(d, target)
+    found = set()
+    for word in words:
+        if len(word) < 5 or word in names or word in health:
+            continue
+        candidates = [word] + _deletions(word)
+        hits = {index[c] for c in candidates if c in index}
+        if hits and not any(word.startswith(h) or h.startswith(word) for h in hits):
+            found.add(word)
+    TYPO_WORDS.write_text("# Danish words one typo from a name or a condition (borgerguide/redaction.py),\n"
+                          "# built by scripts/build_name_list.py from spacy-lookups-data's Danish lemma table.\n"
+                          + "\n".join(sorted(found)) + "\n", encoding="utf-8")
+    print(f"{TYPO_WORDS.relative_to(ROOT)}: {len(found)} words")
+
+
 def main() -> int:
     firsts, lasts = faker_names()
-    own_firsts, own_lasts = supplement()
+    own_firsts, own_lasts, ambiguous, notwords = supplement()
     firsts |= own_firsts
     lasts |= own_lasts
-    words = danish_words()
+    # the lemma table also holds some names ("jens", "mads"): our list says which are not words
+    words = (danish_words() - notwords) | ambiguous
     keep = not_names()
     rows = {}
     for kind, names in (("first", firsts), ("last", lasts)):
@@ -122,6 +154,7 @@ def main() -> int:
         kinds, word = rows[key]
         lines.append(f"{key}\t{','.join(sorted(kinds))}" + ("\tword" if word else ""))
     OUT.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    write_typo_words(rows, words)
     towns = sorted(places())
     PLACES.write_text("# Kommuner, towns and their spellings: never a person's name (borgerguide/redaction.py).\n"
                       "# Built by scripts/build_name_list.py from data/nlu/lookups/kommuner.yml and "
