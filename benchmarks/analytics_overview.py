@@ -77,7 +77,7 @@ async def measure(web_url: str, events_url: str, runs: int) -> dict:
     from bot.settings import Settings
     from borgerguide.db import engine_for
 
-    Accounts(engine_for(web_url)).add_user("benchmark", PASSWORD, "analyst")
+    Accounts(engine_for(web_url)).add_user("benchmark", PASSWORD, "analyst", "*")
     settings = Settings(rasa_url="http://127.0.0.1:9", secret="benchmark-" + "x" * 32, database_url=web_url,
                         events_url=events_url, tracker_url="", sync_seconds=0.5)
     client = TestClient(TestServer(create_app(settings)))

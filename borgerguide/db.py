@@ -61,3 +61,16 @@ def engine_for(url: str) -> sa.engine.Engine:
         Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
     arguments = engine_arguments(url, {"future": True, "pool_pre_ping": True, "hide_parameters": True})
     return tune_engine(sa.create_engine(url, **arguments))
+
+
+def add_missing_columns(engine: sa.engine.Engine, table: sa.Table) -> None:
+    """Adds the columns a table of an earlier version lacks (nullable or with
+    a server default), so an upgrade keeps its data."""
+    present = {column["name"] for column in sa.inspect(engine).get_columns(table.name)}
+    with engine.begin() as connection:
+        for column in table.columns:
+            if column.name in present:
+                continue
+            kind = column.type.compile(dialect=engine.dialect)
+            default = f" DEFAULT {column.server_default.arg}" if column.server_default is not None else ""
+            connection.execute(sa.text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}{default}'))

@@ -18,8 +18,11 @@ from urllib.parse import urlparse
 
 from borgerguide.catalogue import is_https_url, load_catalogue
 from borgerguide.content import content_dir, read_yaml
+from borgerguide.db import database_url
+from borgerguide.kommune_content import current_revision, store_for, stored_content
 from borgerguide.clock import DANISH_TIME
 from borgerguide.opening_hours import WEEKDAYS, describe, parse_hours
+from borgerguide.topics import load_topics
 
 DEFAULT_ID = "default"
 KOMMUNE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,40}$")
@@ -83,9 +86,19 @@ class Kommune:
     borgerservice: Mapping[str, Any]
     solutions: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     website: Optional[str] = None
+    topics: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     def solution_overrides(self, solution_id: str) -> Mapping[str, Any]:
         return self.solutions.get(solution_id, {})
+
+    def topic_overrides(self, topic_id: str) -> Mapping[str, Any]:
+        return self.topics.get(topic_id, {})
+
+    @property
+    def own_page(self) -> str:
+        """Where a citizen finds the kommune's own pages: its website, else
+        the national page about kommuner."""
+        return self.website or str(self.borgerservice.get("contact_url") or "https://www.borger.dk")
 
     def contact_text(self, now: Optional[datetime] = None) -> str:
         """One short Danish paragraph on how to reach Borgerservice, with
@@ -124,50 +137,73 @@ def kommune_path(kommune_id: str) -> Path:
     return content_dir() / "kommuner" / f"{kommune_id}.yml"
 
 
-@lru_cache(maxsize=256)
-def _load(kommune_id: str, mtime: float, default_mtime: float) -> Kommune:
+def seed_content(kommune_id: str) -> Dict[str, Any]:
+    """The kommune's YAML file (content/kommuner/<id>.yml), or a minimal start
+    for a kommune without one."""
+    path = kommune_path(kommune_id)
+    if path.exists():
+        return read_yaml(path)
+    info = registry().get(kommune_id)
+    return {"id": kommune_id, "name": info.name if info else kommune_id, "borgerservice": {}}
+
+
+def own_content(kommune_id: str) -> Dict[str, Any]:
+    """The kommune's own content as it is now: edited (the database) or its seed file."""
+    url = database_url()
+    stored = stored_content(kommune_id, url, current_revision(url)) if kommune_id != DEFAULT_ID else None
+    return stored if stored is not None else seed_content(kommune_id)
+
+
+@lru_cache(maxsize=512)
+def _load(kommune_id: str, mtime: float, default_mtime: float, revision_number: int) -> Kommune:
     data = read_yaml(kommune_path(DEFAULT_ID))
     info = registry().get(kommune_id)
     if info is not None:
         data = merge(data, {"name": info.name})
-    if mtime:  # the kommune's own content file
-        data = merge(data, read_yaml(kommune_path(kommune_id)))
+    if kommune_id != DEFAULT_ID:
+        data = merge(data, own_content(kommune_id))
     return Kommune(
         id=kommune_id,
         name=data.get("name", "din kommune"),
         borgerservice=data.get("borgerservice") or {},
         solutions=data.get("solutions") or {},
         website=info.website if info else None,
+        topics=data.get("topics") or {},
     )
 
 
 def load_kommune(kommune_id: Optional[str]) -> Kommune:
-    """The kommune's content laid over the national default; the default
-    alone for an id that is not one of the 98 kommuner."""
+    """The kommune's content (edited in the browser, else its file) laid over
+    the national default; the default alone for an id that is not one of the
+    98 kommuner. A change made in the browser is seen within seconds."""
     resolved = resolve_kommune(kommune_id)
     path = kommune_path(resolved)
     mtime = path.stat().st_mtime if resolved != DEFAULT_ID and path.exists() else 0.0
     default_mtime = kommune_path(DEFAULT_ID).stat().st_mtime
-    return _load(resolved, mtime, default_mtime)
+    return _load(resolved, mtime, default_mtime, current_revision())
 
 
 @lru_cache(maxsize=4)
-def _widget_origins(files: Tuple[Tuple[Path, float], ...]) -> Dict[str, FrozenSet[str]]:
-    return {path.stem: frozenset(str(o).rstrip("/") for o in (read_yaml(path).get("widget_origins") or []))
-            for path, _ in files}
+def _widget_origins(files: Tuple[Tuple[Path, float], ...], revision_number: int) -> Dict[str, FrozenSet[str]]:
+    ids = {path.stem for path, _ in files if path.stem != DEFAULT_ID}
+    if revision_number:
+        ids |= set(store_for(database_url()).kommuner())
+    return {kommune_id: frozenset(str(o).rstrip("/") for o in (own_content(kommune_id).get("widget_origins") or []))
+            for kommune_id in sorted(ids)}
 
 
 def widget_origins() -> Dict[str, FrozenSet[str]]:
     """kommune id -> the sites allowed to embed its widget (`widget_origins`)."""
     files = tuple((path, path.stat().st_mtime) for path in sorted((content_dir() / "kommuner").glob("*.yml")))
-    return _widget_origins(files)
+    return _widget_origins(files, current_revision())
 
 
 PHONE = re.compile(r"^\+?[0-9 ]{8,16}$")
 URL_KEYS = ("booking_url", "contact_url")
 
 
-def validate_kommune(kommune_id: str, data: Any, solution_ids: Optional[set] = None) -> List[str]:
+def validate_kommune(kommune_id: str, data: Any, solution_ids: Optional[set] = None,
+                     topic_ids: Optional[set] = None) -> List[str]:
     """Problems in one kommune file (empty list when valid)."""
     errors: List[str] = []
     if not isinstance(data, Mapping):
@@ -209,17 +245,26 @@ def validate_kommune(kommune_id: str, data: Any, solution_ids: Optional[set] = N
     for origin in data.get("widget_origins") or []:
         if not is_https_url(origin) or urlparse(str(origin)).path not in ("", "/"):
             errors.append(f"widget_origins: {origin!r} must be an https origin like https://www.kommune.dk")
-    for solution_id, override in (data.get("solutions") or {}).items():
-        if solution_ids is not None and solution_id not in solution_ids:
-            errors.append(f"solutions.{solution_id} is not in the catalogue")
+    for section, known in (("solutions", solution_ids), ("topics", topic_ids)):
+        errors += _validate_overrides(section, data.get(section) or {}, known)
+    return errors
+
+
+def _validate_overrides(section: str, overrides: Mapping[str, Any], known: Optional[set]) -> List[str]:
+    """A kommune's own url, steps and intro for solutions or topics."""
+    errors = []
+    what = "catalogue" if section == "solutions" else "topics (content/topics/)"
+    for entry_id, override in overrides.items():
+        if known is not None and entry_id not in known:
+            errors.append(f"{section}.{entry_id} is not in the {what}")
         if not isinstance(override, Mapping):
-            errors.append(f"solutions.{solution_id} must be a mapping")
+            errors.append(f"{section}.{entry_id} must be a mapping")
             continue
         if "url" in override and not is_https_url(override["url"]):
-            errors.append(f"solutions.{solution_id}.url is not a well-formed https URL")
+            errors.append(f"{section}.{entry_id}.url is not a well-formed https URL")
         steps = override.get("steps")
         if steps is not None and not (isinstance(steps, list) and all(isinstance(x, str) and x.strip() for x in steps)):
-            errors.append(f"solutions.{solution_id}.steps must be non-empty texts")
+            errors.append(f"{section}.{entry_id}.steps must be non-empty texts")
     return errors
 
 
@@ -227,6 +272,7 @@ def validate_all(directory: Optional[Path] = None) -> Dict[str, List[str]]:
     """kommune id -> problems, for every file in content/kommuner/."""
     directory = directory or content_dir() / "kommuner"
     solution_ids = set(load_catalogue().solutions)
+    topic_ids = set(load_topics())
     results = {}
     for path in sorted(directory.glob("*.yml")):
         try:
@@ -237,7 +283,7 @@ def validate_all(directory: Optional[Path] = None) -> Dict[str, List[str]]:
         if not KOMMUNE_ID.match(path.stem):
             results[path.stem] = ["file name must be a lower-case id (a-z, 0-9, -)"]
             continue
-        results[path.stem] = validate_kommune(path.stem, data, solution_ids)
+        results[path.stem] = validate_kommune(path.stem, data, solution_ids, topic_ids)
         if path.stem != DEFAULT_ID and path.stem not in registry():
             results[path.stem].append(f"{path.stem} is not one of the 98 kommuner ({REGISTRY_FILE})")
     if DEFAULT_ID not in results:

@@ -1,8 +1,10 @@
 """`python -m bot`: runs the web service.
 
-`python -m bot users add NAME --role staff|analyst [--password-stdin]`
-creates an account (the password is asked for, or read from standard input).
+`python -m bot users add NAME --role staff|analyst|kommune_admin|operator
+[--kommune ID|*] [--password-stdin]` creates an account (the password is asked
+for, or read from standard input).
 `python -m bot report ...` and `python -m bot retention ...`: see bot/reports.py.
+`python -m bot content export|import|list ...`: see bot/content_cli.py.
 """
 from __future__ import annotations
 
@@ -16,14 +18,17 @@ from aiohttp import web
 
 def users(argv) -> int:
     from borgerguide.db import engine_for
-    from bot.stores.accounts import ROLES, Accounts
+    from borgerguide.tenancy import ROLES
     from bot.settings import Settings
+    from bot.stores.accounts import Accounts
 
-    parser = argparse.ArgumentParser(prog="python -m bot users", description="Staff and analyst accounts")
+    parser = argparse.ArgumentParser(prog="python -m bot users", description="Accounts")
     sub = parser.add_subparsers(dest="command", required=True)
     add = sub.add_parser("add", help="create an account")
     add.add_argument("username")
     add.add_argument("--role", choices=ROLES, required=True)
+    add.add_argument("--kommune", help="the kommune's id (e.g. aarhus), or * for the operator's own people "
+                                       "(required except for --role operator)")
     add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     args = parser.parse_args(argv)
     if args.password_stdin:
@@ -34,7 +39,8 @@ def users(argv) -> int:
             print("FEJL: adgangskoderne er ikke ens.", file=sys.stderr)
             return 1
     try:
-        Accounts(engine_for(Settings.from_env().database_url)).add_user(args.username, password, args.role)
+        Accounts(engine_for(Settings.from_env().database_url)).add_user(args.username, password, args.role,
+                                                                        args.kommune)
     except ValueError as error:
         print(f"FEJL: {error}", file=sys.stderr)
         return 1
@@ -45,6 +51,10 @@ def users(argv) -> int:
 def main() -> int:
     if len(sys.argv) > 1 and sys.argv[1] == "users":
         return users(sys.argv[2:])
+    if len(sys.argv) > 1 and sys.argv[1] == "content":
+        from bot import content_cli
+
+        return content_cli.main(sys.argv[2:])
     if len(sys.argv) > 1 and sys.argv[1] in ("report", "retention"):
         from bot import reports
 

@@ -26,8 +26,8 @@ logger = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # The citizen's routes prove the conversation with its token, not a session;
-# logging in has no session yet.
-NO_CSRF = ("/api/chat", "/login", "/api/login")
+# logging in has no session yet; an invitation is proved by its one-time link.
+NO_CSRF = ("/api/chat", "/login", "/api/login", "/invitation/")
 
 
 class BadInput(ValueError):

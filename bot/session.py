@@ -10,13 +10,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Optional, Tuple, Union
 
 from aiohttp import web
 
 from bot.keys import ACCOUNTS, SETTINGS
 from bot.offloop import db
-from bot.stores.accounts import SESSION_COOKIE, SESSION_HOURS, Session
+from borgerguide.tenancy import ANALYST, KOMMUNE_ADMIN, OPERATOR, ROLES, STAFF, NotAllowed
+from bot.stores.accounts import SESSION_COOKIE, SESSION_HOURS, LoginRefused, SecondFactorNeeded, Session
 from bot.templating import render
 
 SESSION = "borgerguide_session"  # request key: the Session, or None
@@ -35,16 +36,28 @@ def current_session(request: web.Request) -> Optional[Session]:
     return request.get(SESSION)
 
 
-def require(request: web.Request, role: str, api: bool) -> Session:
-    """The logged-in session with `role` ("staff", "analyst", or "any" of them)."""
+def require(request: web.Request, role: Union[str, Tuple[str, ...]], api: bool) -> Session:
+    """The logged-in session with `role` (one role, several, or "any")."""
     session = current_session(request)
     if session is None:
         if api:
             raise json_failure(web.HTTPUnauthorized, "Log ind først.")
         raise web.HTTPFound("/login")
-    if role != "any" and session.role != role:
+    roles = ROLES if role == "any" else ((role,) if isinstance(role, str) else role)
+    if session.role not in roles:
         raise json_failure(web.HTTPForbidden, "Din rolle giver ikke adgang hertil.")
     return session
+
+
+def scoped(session: Session, requested: Optional[str]) -> Optional[str]:
+    """The kommune a request asks for, within the account's kommune (403 for another)."""
+    try:
+        return session.scope.narrowed(requested)
+    except NotAllowed:
+        raise json_failure(web.HTTPForbidden, "Du har ikke adgang til den kommune.")
+
+
+HOME = {STAFF: "/staff/", ANALYST: "/analyst/", KOMMUNE_ADMIN: "/admin/", OPERATOR: "/admin/"}
 
 
 async def json_object(request: web.Request) -> Dict[str, Any]:
@@ -63,8 +76,8 @@ async def body_of(request: web.Request) -> Dict[str, Any]:
     middleware and the handler may both read it)."""
     if request.content_type == "application/json":
         return await json_object(request)
-    if request.can_read_body:
-        return dict(await request.post())
+    if request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        return dict(await request.post())  # cached by aiohttp once read
     return {}
 
 
@@ -74,9 +87,11 @@ def set_session_cookie(request: web.Request, response: web.StreamResponse, sessi
                         max_age=SESSION_HOURS * 3600)
 
 
-async def _login(request: web.Request, username: str, password: str) -> Optional[Session]:
+async def _login(request: web.Request, username: str, password: str, code: Optional[str]) -> Optional[Session]:
+    """The new session (None for a wrong name or password; LoginRefused
+    with the reason for a locked account or a missing second factor)."""
     accounts = request.app[ACCOUNTS]
-    session_id = await db(accounts.login, username, password)
+    session_id = await db(accounts.login, username, password, code)
     if session_id is None:
         return None
     session = await db(accounts.session, session_id)
@@ -91,22 +106,34 @@ async def login_page(request: web.Request) -> web.Response:
 
 async def login_form(request: web.Request) -> web.StreamResponse:
     form = await request.post()
-    session = await _login(request, str(form.get("username", "")), str(form.get("password", "")))
+    try:
+        session = await _login(request, str(form.get("username", "")), str(form.get("password", "")),
+                               str(form.get("code") or "") or None)
+        error = None if session else "Forkert brugernavn eller adgangskode."
+    except LoginRefused as refused:
+        session, error = None, str(refused)
     if session is None:
-        response = render("login.html", title="Log ind", session=None, error="Forkert brugernavn eller adgangskode.")
+        response = render("login.html", title="Log ind", session=None, error=error,
+                          ask_code="koden" in (error or "").lower())
         response.set_status(401)
         return response
-    response = web.HTTPFound("/staff/" if session.role == "staff" else "/analyst/")
+    response = web.HTTPFound(HOME.get(session.role, "/login"))
     set_session_cookie(request, response, request["new_session_id"])
     return response
 
 
 async def login_api(request: web.Request) -> web.Response:
     body = await json_object(request)
-    session = await _login(request, str(body.get("username", "")), str(body.get("password", "")))
+    try:
+        session = await _login(request, str(body.get("username", "")), str(body.get("password", "")),
+                               str(body.get("code") or "") or None)
+    except LoginRefused as refused:
+        return web.json_response({"error": str(refused), "code_needed": isinstance(refused, SecondFactorNeeded)},
+                                 status=401)
     if session is None:
         return web.json_response({"error": "Forkert brugernavn eller adgangskode."}, status=401)
-    response = web.json_response({"username": session.username, "role": session.role, "csrf": session.csrf})
+    response = web.json_response({"username": session.username, "role": session.role, "csrf": session.csrf,
+                                  "kommune": session.kommune})
     set_session_cookie(request, response, request["new_session_id"])
     return response
 

@@ -7,7 +7,7 @@
 #   actions  the action server                                   port $ACTION_PORT (5055)
 #            (python -m launch.action_server ..., i.e. `rasa run actions`
 #            without conversation text in error answers: launch/action_server.py)
-# Anything else is run as given, e.g. `python -m bot users add anna --role staff`.
+# Anything else is run as given, e.g. `python -m bot users add anna --role staff --kommune aarhus`.
 # Extra arguments after the role are passed on to the server's command line.
 #
 # Secrets: for each NAME below, NAME_FILE=/run/secrets/... (Docker/compose

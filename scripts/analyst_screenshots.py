@@ -47,7 +47,7 @@ def main() -> int:
                                [{"sender_id": s, "data": d} for s, d in generate(40000, seed=5, days=60)])
         engine = engine_for(web_url)
         AnalyticsProjection(engine, events).run()
-        Accounts(engine).add_user("analytiker", PASSWORD, "analyst")
+        Accounts(engine).add_user("analytiker", PASSWORD, "analyst", "*")
         rng = random.Random(3)
         ratings = Ratings(engine)
         for number in range(300):

@@ -41,11 +41,13 @@ class ProductionStack(Stack):
     """A Stack whose Rasa servers use endpoints.prod.yml."""
 
     def __init__(self, log_dir: Path, token: str, rasa_instances: int = 1, tag: Optional[str] = None,
-                 db_port: int = 5432, redis_port: int = 6379) -> None:
+                 db_port: int = 5432, redis_port: int = 6379, web_instances: int = 1) -> None:
         super().__init__(action_port=free_port(), rasa_port=free_port(), web_port=free_port(), token=token,
                          endpoints=ROOT / "endpoints.prod.yml", log_dir=log_dir)
         self.tag = tag or uuid.uuid4().hex[:10]
         self.rasa_ports = [self.rasa_port] + [free_port() for _ in range(rasa_instances - 1)]
+        assert self.web_port is not None
+        self.web_ports = [self.web_port] + [free_port() for _ in range(web_instances - 1)]
         self.tracker_db = f"borgerguide_{self.tag}"
         self.web_db = f"borgerguide_{self.tag}_web"
         self.queue = f"borgerguide_{self.tag}"
@@ -75,6 +77,10 @@ class ProductionStack(Stack):
     def rasa_urls(self) -> List[str]:
         return [f"http://127.0.0.1:{port}" for port in self.rasa_ports]
 
+    @property
+    def web_urls(self) -> List[str]:
+        return [f"http://127.0.0.1:{port}" for port in self.web_ports]
+
     def create_resources(self) -> None:
         require_servers()
         import sqlalchemy as sa
@@ -95,7 +101,8 @@ class ProductionStack(Stack):
         self.start_actions()
         self.start_rasa_servers(model)
         if web:
-            self.start_web()
+            for number, port in enumerate(self.web_ports):
+                self.start_web(port=port, name="web" if number == 0 else f"web-{number + 1}")
 
     def stop(self) -> None:
         super().stop()

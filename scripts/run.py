@@ -46,8 +46,9 @@ def main() -> int:
         "\nBorgerguide is running:\n"
         f"  Demo kommune site:   {stack.web_url}/demo  (the widget, as citizens meet it)\n"
         f"  Chat (web service):  {stack.web_url}/\n"
-        f"  Staff inbox:         {stack.web_url}/staff/  (accounts: python -m bot users add NAME --role staff)\n"
-        f"  Analysts:            {stack.web_url}/analyst/  (accounts: python -m bot users add NAME --role analyst)\n"
+        f"  Staff inbox:         {stack.web_url}/staff/  (accounts: python -m bot users add NAME --role staff --kommune aarhus)\n"
+        f"  Analysts:            {stack.web_url}/analyst/  (accounts: ... --role analyst --kommune aarhus)\n"
+        f"  Kommune admin:       {stack.web_url}/admin/  (accounts: ... --role kommune_admin --kommune aarhus, or --role operator)\n"
         f"  Rasa HTTP API:       {stack.rasa_url}  (token: RASA_TOKEN)\n"
         f"  Action server:       {stack.action_url}\n"
         "Logs: var/log/. Press Ctrl-C to stop.",

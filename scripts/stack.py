@@ -112,14 +112,15 @@ class Stack:
         ])
         wait_for(f"http://127.0.0.1:{port}/status?token={self.token}", process)
 
-    def start_web(self) -> None:
-        assert self.web_port is not None
+    def start_web(self, port: Optional[int] = None, name: str = "web") -> None:
+        port = port or self.web_port
+        assert port is not None
         self.env.setdefault("RASA_TOKEN", self.token)
-        process = self._spawn("web", [
-            sys.executable, "-m", "bot", "--host", "127.0.0.1", "--port", str(self.web_port),
+        process = self._spawn(name, [
+            sys.executable, "-m", "bot", "--host", "127.0.0.1", "--port", str(port),
             "--rasa-url", self.rasa_url,
         ])
-        wait_for(f"{self.web_url}/health", process, timeout=60)
+        wait_for(f"http://127.0.0.1:{port}/health", process, timeout=60)
 
     def stop_one(self, name: str, timeout: float = 20.0) -> None:
         process = self.processes.pop(name, None)

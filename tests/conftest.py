@@ -143,6 +143,31 @@ def web(stack):
     stack.stop_one("web")
 
 
+@pytest.fixture(scope="session")
+def production_web(model_path: Path, tmp_path_factory: pytest.TempPathFactory):
+    """The production profile (PostgreSQL, Redis, RabbitMQ) with one Rasa
+    server, one action server and two web service instances: for what must
+    hold on every instance at once (content edits, privacy). Hand-offs are live."""
+    from prod_stack import ProductionStack, ServerMissing, require_servers
+
+    try:
+        require_servers()
+    except ServerMissing as missing:
+        pytest.fail(str(missing))
+    prod = ProductionStack(tmp_path_factory.mktemp("production-web"), TOKEN, rasa_instances=1, web_instances=2)
+    prod.env.update(BORGERGUIDE_SECRET="production-web-secret-" + "q" * 32, BORGERGUIDE_SYNC_SECONDS="0.2",
+                    BORGERGUIDE_HANDOFF_MODE="live")
+    try:
+        prod.start(model_path)
+        yield prod
+    except Exception:
+        for log in prod.log_dir.glob("*.log"):
+            print(f"--- {log.name}\n{log.read_text(errors='replace')[-3000:]}")
+        raise
+    finally:
+        prod.stop()
+
+
 @pytest.fixture(scope="module")
 def browser():
     """Chromium per test module: sync Playwright holds an event loop while it

@@ -21,7 +21,7 @@ ARTIFACTS = ROOT / "test-artifacts"
 @pytest.fixture(scope="module", autouse=True)
 def analyst_account():
     try:
-        Accounts(engine_for(os.environ["BORGERGUIDE_DB"])).add_user("ellen", PASSWORD, "analyst")
+        Accounts(engine_for(os.environ["BORGERGUIDE_DB"])).add_user("ellen", PASSWORD, "analyst", "*")
     except ValueError:
         pass
 

@@ -17,7 +17,7 @@ PASSWORD = "browser-test-password"
 @pytest.fixture(scope="module", autouse=True)
 def staff_account():
     try:
-        Accounts(engine_for(os.environ["BORGERGUIDE_DB"])).add_user("dorte", PASSWORD, "staff")
+        Accounts(engine_for(os.environ["BORGERGUIDE_DB"])).add_user("dorte", PASSWORD, "staff", "*")
     except ValueError:
         pass
 

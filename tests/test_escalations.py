@@ -88,14 +88,14 @@ def test_claim_reply_forward_resolve(store):
 def test_transcript_is_redacted_and_names_staff():
     tracker = {"events": [
         {"event": "user", "text": "mit cpr er 010203-1234", "timestamp": 1},
-        {"event": "bot", "text": "Jeg giver samtalen videre", "timestamp": 2},
+        {"event": "bot", "text": "Jeg giver samtalen videre. Ring 89 40 22 22", "timestamp": 2},
         {"event": "bot", "text": "Hej, det er Anna", "metadata": {"staff": "anna"}, "timestamp": 3},
         {"event": "bot", "data": {"custom": {"type": "solution", "title": "Pas"}}, "timestamp": 4},
         {"event": "action", "name": "action_listen"},
     ]}
     assert transcript(tracker) == [
         {"who": "borger", "text": "mit cpr er [CPR]", "at": 1},
-        {"who": "bot", "text": "Jeg giver samtalen videre", "at": 2},
-        {"who": "medarbejder (anna)", "text": "Hej, det er Anna", "at": 3},
+        {"who": "bot", "text": "Jeg giver samtalen videre. Ring 89 40 22 22", "at": 2},  # the bot's own text
+        {"who": "medarbejder (anna)", "text": "Hej, det er [NAVN]", "at": 3},  # staff may name the citizen
         {"who": "bot", "text": "[solution: Pas]", "at": 4},
     ]

@@ -26,7 +26,7 @@ def accounts():
     accounts = Accounts(engine_for(os.environ["BORGERGUIDE_DB"]))
     for name, role in (("anna", "staff"), ("bo", "staff"), ("carl", "analyst")):
         try:
-            accounts.add_user(name, PASSWORD, role)
+            accounts.add_user(name, PASSWORD, role, "*")
         except ValueError:
             pass  # created by an earlier test module in this session
     return accounts
@@ -171,8 +171,15 @@ async def test_callback_request_is_stored_with_consent_only(citizen, aiohttp_cli
     assert ok.status == 200
     anna = await staff_client(aiohttp_client, app)
     detail = await (await anna.get(f"/api/staff/escalations/{handoff['escalation_id']}")).json()
-    assert detail["escalation"]["callback"] == {"phone": "12345678", "time": "i morgen formiddag"}
+    assert detail["escalation"]["callback"] == {"requested": True, "time": "i morgen formiddag"}, \
+        "the number is for the member of staff who takes the escalation only"
     assert detail["escalation"]["mode"] == "callback"
+    claimed = await anna.post(f"/api/staff/escalations/{handoff['escalation_id']}/claim",
+                              headers={"X-CSRF-Token": anna.csrf})
+    assert (await claimed.json())["escalation"]["callback"] == {"phone": "12345678", "time": "i morgen formiddag"}
+    bo = await staff_client(aiohttp_client, app, "bo")
+    others = await (await bo.get(f"/api/staff/escalations/{handoff['escalation_id']}")).json()
+    assert "12345678" not in str(others)
 
 
 async def test_no_page_or_api_without_login_and_roles_are_separate(aiohttp_client, app):

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import json
 from datetime import date, timedelta
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 from urllib.parse import quote
 
 import aiohttp
@@ -23,17 +23,19 @@ from aiohttp import web
 
 from borgerguide import contract
 from borgerguide.clock import danish_today
-from borgerguide.content import content_dir
-from borgerguide.kommuner import known_kommune
+from borgerguide.kommuner import known_kommune, registry
+from borgerguide.tenancy import ANALYST, OPERATOR
 from bot import grouping, training_export
 from bot.keys import ESCALATIONS, RASA, RETENTION
 from bot.offloop import db
-from bot.session import body_of, require
+from bot.session import body_of, require, scoped
 from bot.stores import analytics, retention
+from bot.stores.accounts import Session
 from bot.templating import render
 from bot.transcript import transcript
 
 MAX_DAYS = 400
+OVERVIEW_ROLES = (ANALYST, OPERATOR)  # the operator compares kommuner (figures only, no transcripts)
 
 
 def _bad(message: str) -> web.HTTPBadRequest:
@@ -44,8 +46,9 @@ def today() -> date:
     return danish_today()
 
 
-def period_from(query) -> analytics.Period:
-    """The period of a request; a clear Danish message for a bad one."""
+def period_from(query, session: Session) -> analytics.Period:
+    """The period (and kommune, within the account's) of a request; a clear
+    Danish message for a bad one, 403 for another kommune."""
     def day(name: str, default: date) -> date:
         value = (query.get(name) or "").strip()
         if not value:
@@ -64,7 +67,7 @@ def period_from(query) -> analytics.Period:
     kommune = (query.get("kommune") or "").strip() or None
     if kommune and known_kommune(kommune) is None:
         raise _bad("Ukendt kommune.")
-    return analytics.Period(start, end, kommune)
+    return analytics.Period(start, end, scoped(session, known_kommune(kommune) if kommune else None))
 
 
 def _engine(request: web.Request) -> sa.engine.Engine:
@@ -90,27 +93,42 @@ async def _groups(request: web.Request, period: analytics.Period, reason: Option
     return await db(grouping.group_messages, messages)
 
 
-def _kommuner() -> List[str]:
-    return sorted(p.stem for p in (content_dir() / "kommuner").glob("*.yml") if p.stem != "default")
+def _kommuner(session: Session) -> List[Tuple[str, str]]:
+    """(id, name) of the kommuner the account may choose between."""
+    names = {k: info.short for k, info in registry().items()}
+    if not session.scope.everywhere:
+        return [(session.kommune, names.get(session.kommune, session.kommune))]
+    return sorted(names.items(), key=lambda item: item[1])
+
+
+async def _own_conversation(request: web.Request, session: Session, conversation_id: str) -> None:
+    """404 for a conversation of another kommune (or none known): nothing of it is read."""
+    if len(conversation_id) > 255:
+        raise _bad("Ugyldigt samtale-id.")
+    if session.scope.everywhere:
+        return
+    if await db(retention.conversation_kommune, request.app[RETENTION], conversation_id) != session.kommune:
+        raise web.HTTPNotFound(text=json.dumps({"error": "Samtalen findes ikke."}), content_type="application/json")
 
 
 # --- pages ---------------------------------------------------------------------
 
 async def overview_page(request: web.Request) -> web.Response:
-    session = require(request, "analyst", api=False)
-    period = period_from(request.query)
+    session = require(request, OVERVIEW_ROLES, api=False)
+    period = period_from(request.query, session)
     figures = await _figures(request, period)
     return render("analyst_overview.html", title="Overblik", session=session, f=figures, period=period,
-                  kommuner=_kommuner(), reasons=analytics.REASONS_DA, handoff_reasons=contract.HANDOFF_REASONS)
+                  kommuner=_kommuner(session), reasons=analytics.REASONS_DA,
+                  handoff_reasons=contract.HANDOFF_REASONS, names=dict(_kommuner(session)))
 
 
 async def unresolved_page(request: web.Request) -> web.Response:
     session = require(request, "analyst", api=False)
-    period = period_from(request.query)
+    period = period_from(request.query, session)
     reason = reason_from(request.query)
     groups = await _groups(request, period, reason)
     return render("analyst_unresolved.html", title="Uløste beskeder", session=session, groups=groups,
-                  period=period, reason=reason, reasons=analytics.REASONS_DA, kommuner=_kommuner(),
+                  period=period, reason=reason, reasons=analytics.REASONS_DA, kommuner=_kommuner(session),
                   intents=sorted(training_export.valid_labels() - {analytics.NOISE}),
                   message=request.query.get("besked"))
 
@@ -122,7 +140,7 @@ async def label_form(request: web.Request) -> web.StreamResponse:
     picked = [i for value in multi.getall("pick", []) for i in str(value).split(",")]
     ids = _ids(picked or str(form.get("ids") or "").split(","))
     intent = str(form.get("intent") or "")
-    count = await db(_label, request, ids, intent, session.username)
+    count = await db(_label, request, session, ids, intent)
     back = str(form.get("back") or "/analyst/unresolved")
     if not back.startswith("/analyst/"):
         back = "/analyst/unresolved"
@@ -133,7 +151,7 @@ async def label_form(request: web.Request) -> web.StreamResponse:
 async def conversation_page(request: web.Request) -> web.Response:
     session = require(request, "analyst", api=False)
     conversation_id = request.match_info["id"]
-    lines, messages = await _conversation(request, conversation_id)
+    lines, messages = await _conversation(request, session, conversation_id)
     return render("analyst_conversation.html", title="Samtale", session=session, conversation_id=conversation_id,
                   transcript=lines, messages=messages, reasons=analytics.REASONS_DA,
                   erased=request.query.get("slettet"))
@@ -144,13 +162,15 @@ async def erase_form(request: web.Request) -> web.StreamResponse:
     form = await body_of(request)
     if form.get("confirm") != "ja":
         raise _bad("Bekræft sletningen.")
-    await db(retention.erase, request.app[RETENTION], request.match_info["id"], session.username)
+    await _own_conversation(request, session, request.match_info["id"])
+    await db(retention.erase, request.app[RETENTION], request.match_info["id"], session.username,
+             scoped(session, None))
     raise web.HTTPFound(f"/analyst/conversations/{request.match_info['id']}?slettet=1")
 
 
 async def export_download(request: web.Request) -> web.Response:
     session = require(request, "analyst", api=request.path.startswith("/api/"))
-    by_intent, skipped = await db(training_export.collect, _engine(request))
+    by_intent, skipped = await db(training_export.collect, _engine(request), scoped(session, None))
     text = training_export.render(by_intent, session.username)
     return web.Response(text=text, content_type="application/x-yaml", charset="utf-8", headers={
         "Content-Disposition": 'attachment; filename="nlu_review.yml"',
@@ -161,19 +181,18 @@ async def export_download(request: web.Request) -> web.Response:
 # --- API -----------------------------------------------------------------------
 
 async def api_overview(request: web.Request) -> web.Response:
-    require(request, "analyst", api=True)
-    return web.json_response(await _figures(request, period_from(request.query)))
+    session = require(request, OVERVIEW_ROLES, api=True)
+    return web.json_response(await _figures(request, period_from(request.query, session)))
 
 
 async def api_satisfaction(request: web.Request) -> web.Response:
-    require(request, "analyst", api=True)
-    return web.json_response(await db(analytics.satisfaction, _engine(request),
-                                                     period_from(request.query)))
+    session = require(request, "analyst", api=True)
+    return web.json_response(await db(analytics.satisfaction, _engine(request), period_from(request.query, session)))
 
 
 async def api_unresolved(request: web.Request) -> web.Response:
-    require(request, "analyst", api=True)
-    period = period_from(request.query)
+    session = require(request, "analyst", api=True)
+    period = period_from(request.query, session)
     reason = reason_from(request.query)
     labelled = {"ja": True, "nej": False, "alle": None}.get(request.query.get("labelled", "nej"), False)
     messages = await db(analytics.unresolved_messages, _engine(request), period, reason, labelled)
@@ -181,8 +200,8 @@ async def api_unresolved(request: web.Request) -> web.Response:
 
 
 async def api_groups(request: web.Request) -> web.Response:
-    require(request, "analyst", api=True)
-    period = period_from(request.query)
+    session = require(request, "analyst", api=True)
+    period = period_from(request.query, session)
     return web.json_response({"groups": await _groups(request, period, reason_from(request.query))})
 
 
@@ -196,12 +215,14 @@ def _ids(values) -> List[int]:
     return ids
 
 
-def _label(request: web.Request, ids: List[int], intent: str, who: str) -> int:
+def _label(request: web.Request, session: Session, ids: List[int], intent: str) -> int:
+    """Labels the messages of the account's kommune among `ids` (others are not touched)."""
+    kommune = scoped(session, None)
     if intent == "":
-        return analytics.unlabel(_engine(request), ids)
+        return analytics.unlabel(_engine(request), ids, kommune)
     if intent not in training_export.valid_labels():
         raise _bad("Ukendt intent. Vælg en af botens intents eller 'noise'.")
-    return analytics.label(_engine(request), ids, intent, who)
+    return analytics.label(_engine(request), ids, intent, session.username, kommune)
 
 
 async def api_label(request: web.Request) -> web.Response:
@@ -214,14 +235,15 @@ async def api_label(request: web.Request) -> web.Response:
     intent = body.get("intent")
     if not isinstance(intent, str):
         raise _bad("'intent' mangler.")
-    count = await db(_label, request, _ids(ids), intent, session.username)
+    count = await db(_label, request, session, _ids(ids), intent)
     return web.json_response({"labelled": count})
 
 
 async def api_erase(request: web.Request) -> web.Response:
     session = require(request, "analyst", api=True)
-    result = await db(retention.erase, request.app[RETENTION], request.match_info["id"],
-                                     session.username)
+    await _own_conversation(request, session, request.match_info["id"])
+    result = await db(retention.erase, request.app[RETENTION], request.match_info["id"], session.username,
+                      scoped(session, None))
     if not result["conversations"]:
         return web.json_response({"error": "Samtalen findes ikke (eller er allerede slettet).", **result},
                                  status=404)
@@ -229,13 +251,13 @@ async def api_erase(request: web.Request) -> web.Response:
 
 
 async def api_retention_log(request: web.Request) -> web.Response:
-    require(request, "analyst", api=True)
-    return web.json_response({"entries": await db(retention.log_entries, _engine(request))})
+    session = require(request, "analyst", api=True)
+    return web.json_response({"entries": await db(retention.log_entries, _engine(request), scoped(session, None))})
 
 
 async def api_conversation(request: web.Request) -> web.Response:
-    require(request, "analyst", api=True)
-    lines, messages = await _conversation(request, request.match_info["id"])
+    session = require(request, "analyst", api=True)
+    lines, messages = await _conversation(request, session, request.match_info["id"])
     return web.json_response({"transcript": lines, "unresolved": messages})
 
 
@@ -247,9 +269,8 @@ def _unresolved_of(engine: sa.engine.Engine, conversation_id: str) -> List[Dict[
                  "confidence": r.confidence, "label": r.label} for r in connection.execute(query)]
 
 
-async def _conversation(request: web.Request, conversation_id: str):
-    if len(conversation_id) > 255:
-        raise _bad("Ugyldigt samtale-id.")
+async def _conversation(request: web.Request, session: Session, conversation_id: str):
+    await _own_conversation(request, session, conversation_id)
     try:
         tracker = await request.app[RASA].tracker(conversation_id)
         lines = transcript(tracker)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import html
 import logging
 import re
 import zlib
@@ -24,7 +25,7 @@ from aiohttp import web
 
 from borgerguide import contract
 from borgerguide.clock import utcnow
-from borgerguide.kommuner import DEFAULT_ID, known_kommune
+from borgerguide.kommuner import DEFAULT_ID, known_kommune, registry
 from borgerguide.notices import active as active_notices
 from borgerguide.redaction import redact
 from bot import payloads
@@ -240,11 +241,12 @@ async def citizen_callback(request: web.Request) -> web.Response:
     if not PHONE.match(phone):
         return web.json_response({"error": "Skriv et telefonnummer med 8 cifre."}, status=400)
     when = redact(str(body.get("time") or "").strip())[:100] or "Hurtigst muligt"
+    name = " ".join(str(body.get("name") or "").split())[:100] or None  # with consent, for the call only
     store = request.app[ESCALATIONS]
     escalation = await db(store.open_for_conversation, conversation_id)
     if escalation is None or escalation.id != body.get("escalation_id"):
         return web.json_response({"error": "Der er ingen åben henvendelse i denne samtale."}, status=404)
-    await db(store.request_callback, escalation.id, conversation_id, phone, when)
+    await db(store.request_callback, escalation.id, conversation_id, phone, when, name)
     return web.json_response({"ok": True, "message": f"Tak. Borgerservice ringer dig op ({when})."})
 
 
@@ -277,8 +279,21 @@ async def widget(request: web.Request) -> web.FileResponse:
     return web.FileResponse(STATIC / "widget.js", headers={"Cache-Control": "public, max-age=300"})
 
 
-async def demo(request: web.Request) -> web.FileResponse:
-    return web.FileResponse(STATIC / "demo.html")
+async def demo(request: web.Request) -> web.StreamResponse:
+    """The demo page of a kommune's website with the widget: `/demo` shows
+    Aarhus, `/demo?kommune=<id>` any kommune of the registry (a kommune admin
+    sees its own content there, as its citizens will)."""
+    wanted = request.query.get("kommune")
+    if not wanted:
+        return web.FileResponse(STATIC / "demo.html")
+    kommune = known_kommune(wanted)
+    if kommune is None or kommune == DEFAULT_ID:
+        raise web.HTTPNotFound(text="Kommunen findes ikke.")
+    page = (STATIC / "demo.html").read_text(encoding="utf-8")
+    name = registry()[kommune].name
+    page = page.replace('data-kommune="aarhus"', f'data-kommune="{kommune}"')
+    page = page.replace("Testrup Kommune", html.escape(name))
+    return web.Response(text=page, content_type="text/html")
 
 
 async def preflight(request: web.Request) -> web.Response:

@@ -1,5 +1,8 @@
-"""Operational notices (driftsmeddelelser) through the JSON API, for logged-in
-staff and analysts: list, publish, end (borgerguide.notices is the store)."""
+"""Operational notices (driftsmeddelelser) through the JSON API, for every
+logged-in role: list, publish, end (borgerguide.notices is the store). An
+account sees the national notices and its own kommune's, and publishes and
+ends its own kommune's; national notices are the cross-kommune accounts'
+(the operator's own people)."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -10,7 +13,8 @@ from aiohttp import web
 from borgerguide import notices
 from bot.keys import SETTINGS
 from bot.offloop import db
-from bot.session import body_of, require
+from bot.session import body_of, require, scoped
+from bot.stores.accounts import Session
 
 
 def notice_json(notice: notices.Notice) -> Dict[str, Any]:
@@ -19,15 +23,19 @@ def notice_json(notice: notices.Notice) -> Dict[str, Any]:
             "created_by": notice.created_by}
 
 
+def visible(session: Session, notice: notices.Notice) -> bool:
+    return notice.kommune is None or session.scope.allows(notice.kommune)
+
+
 async def api_notices(request: web.Request) -> web.Response:
-    require(request, "any", api=True)
+    session = require(request, "any", api=True)
     url = request.app[SETTINGS].database_url
     if request.query.get("active"):
-        items = await db(notices.active, request.query.get("kommune") or None, request.query.get("area") or None,
-                         url=url)
+        kommune = scoped(session, request.query.get("kommune") or None)
+        items = await db(notices.active, kommune, request.query.get("area") or None, url=url)
     else:
         items = await db(notices.all_notices, url=url)
-    return web.json_response({"notices": [notice_json(n) for n in items]})
+    return web.json_response({"notices": [notice_json(n) for n in items if visible(session, n)]})
 
 
 async def api_publish_notice(request: web.Request) -> web.Response:
@@ -40,7 +48,9 @@ async def api_publish_notice(request: web.Request) -> web.Response:
         areas = body.get("areas")
         if not isinstance(areas, list) or not all(isinstance(a, str) for a in areas):
             raise ValueError("areas skal være en liste af områder, eller [\"*\"].")
-        kommune = body.get("kommune") or None
+        kommune = scoped(session, body.get("kommune") or None)
+        if kommune is None and not session.scope.everywhere:
+            raise ValueError("kun driften kan udsende en landsdækkende driftsmeddelelse.")
         notice_id = await db(notices.publish, str(body.get("text") or ""), areas, starts, ends, kommune,
                              session.username, url=request.app[SETTINGS].database_url)
     except (KeyError, TypeError, ValueError) as error:
@@ -49,12 +59,15 @@ async def api_publish_notice(request: web.Request) -> web.Response:
 
 
 async def api_end_notice(request: web.Request) -> web.Response:
-    require(request, "any", api=True)
+    session = require(request, "any", api=True)
     try:
         notice_id = int(request.match_info["id"])
     except ValueError:
         raise web.HTTPNotFound()
-    if not await db(notices.end_notice, notice_id, url=request.app[SETTINGS].database_url):
+    url = request.app[SETTINGS].database_url
+    found = [n for n in await db(notices.all_notices, url=url) if n.id == notice_id]
+    mine = bool(found) and session.scope.allows(found[0].kommune)
+    if not mine or not await db(notices.end_notice, notice_id, url=url):
         return web.json_response({"error": "Driftsmeddelelsen findes ikke."}, status=404)
     return web.json_response({"ended": notice_id})
 

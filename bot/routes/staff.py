@@ -17,9 +17,9 @@ from aiohttp import web
 from borgerguide import contract
 from bot.keys import ESCALATIONS, RASA, SETTINGS
 from bot.offloop import db
-from bot.session import body_of, json_failure, require
+from bot.session import body_of, json_failure, require, scoped
 from bot.stores.accounts import Session
-from bot.stores.escalations import OUTCOMES, STATUSES, Conflict, NotFound
+from bot.stores.escalations import OUTCOMES, STATUSES, Conflict, Escalation, NotFound
 from bot.templating import render
 from bot.transcript import transcript
 
@@ -28,31 +28,41 @@ RESUME_TEXT = "Medarbejderen har afsluttet samtalen. Du skriver nu med Borgergui
 NOT_FOUND = "Henvendelsen findes ikke."
 
 
-async def _detail(request: web.Request, escalation_id: str) -> Dict[str, Any]:
-    store = request.app[ESCALATIONS]
+async def _escalation(request: web.Request, session: Session, escalation_id: str) -> Escalation:
+    """The escalation, if it is of the account's kommune (else 404, as if it did not exist)."""
     try:
-        escalation = await db(store.get, escalation_id)
+        escalation = await db(request.app[ESCALATIONS].get, escalation_id)
     except NotFound:
         raise json_failure(web.HTTPNotFound, NOT_FOUND)
+    if not session.scope.allows(escalation.kommune):
+        raise json_failure(web.HTTPNotFound, NOT_FOUND)
+    return escalation
+
+
+async def _detail(request: web.Request, session: Session, escalation_id: str) -> Dict[str, Any]:
+    store = request.app[ESCALATIONS]
+    escalation = await _escalation(request, session, escalation_id)
     try:
         tracker = await request.app[RASA].tracker(escalation.conversation_id)
         lines = transcript(tracker)
     except (aiohttp.ClientError, asyncio.TimeoutError):
         lines = [{"who": "system", "text": "Samtalen kunne ikke hentes fra Rasa lige nu.", "at": None}]
-    return {"escalation": escalation.public(), "transcript": lines, "history": await db(store.history, escalation_id)}
+    return {"escalation": escalation.public(viewer=session.username), "transcript": lines,
+            "history": await db(store.history, escalation_id)}
 
 
 async def inbox_page(request: web.Request) -> web.Response:
     session = require(request, "staff", api=False)
     status = request.query.get("status") or None
-    items = [e.public() for e in await db(request.app[ESCALATIONS].list, status=status)]
+    items = [e.public(viewer=session.username) for e in await db(request.app[ESCALATIONS].list, status=status,
+                                          kommune=scoped(session, None))]
     return render("inbox.html", title="Indbakke", session=session, escalations=items,
                   reasons=contract.HANDOFF_REASONS, statuses=STATUSES_DA)
 
 
 async def escalation_page(request: web.Request) -> web.Response:
     session = require(request, "staff", api=False)
-    detail = await _detail(request, request.match_info["id"])
+    detail = await _detail(request, session, request.match_info["id"])
     return render("escalation.html", title="Henvendelse", session=session, e=detail["escalation"],
                   transcript=detail["transcript"], history=detail["history"], reasons=contract.HANDOFF_REASONS,
                   statuses=STATUSES_DA, outcomes=OUTCOMES, queues=contract.QUEUES)
@@ -61,7 +71,7 @@ async def escalation_page(request: web.Request) -> web.Response:
 async def _change(request: web.Request, session: Session, action: str, body: Dict[str, Any]) -> Dict[str, Any]:
     """claim / reply / resolve / forward, shared by the pages and the API."""
     store = request.app[ESCALATIONS]
-    escalation_id = request.match_info["id"]
+    escalation_id = (await _escalation(request, session, request.match_info["id"])).id
     try:
         if action == "claim":
             escalation = await db(store.claim, escalation_id, session.username)
@@ -91,7 +101,7 @@ async def _change(request: web.Request, session: Session, action: str, body: Dic
         raise json_failure(web.HTTPBadRequest, str(error))
     except (aiohttp.ClientError, asyncio.TimeoutError):
         raise json_failure(web.HTTPBadGateway, "Rasa svarer ikke; prøv igen.")
-    return escalation.public()
+    return escalation.public(viewer=session.username)
 
 
 async def escalation_form_action(request: web.Request) -> web.StreamResponse:
@@ -101,18 +111,19 @@ async def escalation_form_action(request: web.Request) -> web.StreamResponse:
 
 
 async def api_list(request: web.Request) -> web.Response:
-    require(request, "staff", api=True)
+    session = require(request, "staff", api=True)
     status = request.query.get("status") or None
     if status and status not in STATUSES:
         return web.json_response({"error": "status: open, claimed eller resolved."}, status=400)
+    kommune = scoped(session, request.query.get("kommune") or None)
     items = await db(request.app[ESCALATIONS].list, status=status, queue=request.query.get("queue") or None,
-                     kommune=request.query.get("kommune") or None)
-    return web.json_response({"escalations": [e.public() for e in items]})
+                     kommune=kommune)
+    return web.json_response({"escalations": [e.public(viewer=session.username) for e in items]})
 
 
 async def api_get(request: web.Request) -> web.Response:
-    require(request, "staff", api=True)
-    return web.json_response(await _detail(request, request.match_info["id"]))
+    session = require(request, "staff", api=True)
+    return web.json_response(await _detail(request, session, request.match_info["id"]))
 
 
 async def api_action(request: web.Request) -> web.Response:
@@ -123,15 +134,16 @@ async def api_action(request: web.Request) -> web.Response:
 
 async def api_stream(request: web.Request) -> web.StreamResponse:
     """Server-sent events: one `escalation` event per new open escalation."""
-    require(request, "staff", api=True)
+    session = require(request, "staff", api=True)
     response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"})
     await response.prepare(request)
     store = request.app[ESCALATIONS]
-    seen = {e.id for e in await db(store.list, status="open")}
+    kommune = scoped(session, None)
+    seen = {e.id for e in await db(store.list, status="open", kommune=kommune)}
     try:
         while True:
             await asyncio.sleep(request.app[SETTINGS].sync_seconds)
-            for escalation in await db(store.list, status="open"):
+            for escalation in await db(store.list, status="open", kommune=kommune):
                 if escalation.id not in seen:
                     seen.add(escalation.id)
                     data = json.dumps({k: escalation.public()[k] for k in ("id", "area", "kommune", "reason", "mode")})

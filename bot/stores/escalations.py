@@ -19,6 +19,7 @@ import sqlalchemy as sa
 
 from borgerguide import contract
 from borgerguide.clock import as_utc, utcnow
+from borgerguide.db import add_missing_columns
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +38,7 @@ escalations = sa.Table(
     sa.Column("outcome", sa.String(40)),
     sa.Column("callback_phone", sa.String(40)),
     sa.Column("callback_time", sa.String(100)),
+    sa.Column("callback_name", sa.String(100)),  # given with consent, like the phone number
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("source_event_id", sa.Integer),
@@ -78,15 +80,25 @@ class Escalation:
     callback_time: Optional[str]
     created_at: datetime
     updated_at: datetime
+    callback_name: Optional[str] = None
 
-    def public(self, now: Optional[datetime] = None) -> Dict[str, Any]:
+    def _callback(self, viewer: Optional[str]) -> Optional[Dict[str, Any]]:
+        if not self.callback_phone:
+            return None
+        if viewer is None or viewer != self.claimed_by:
+            return {"requested": True, "time": self.callback_time}
+        shown = {"phone": self.callback_phone, "time": self.callback_time}
+        return {**shown, "name": self.callback_name} if self.callback_name else shown
+
+    def public(self, now: Optional[datetime] = None, viewer: Optional[str] = None) -> Dict[str, Any]:
+        """What staff see. The citizen's phone number and name (a callback
+        request) only the member of staff who has taken the escalation."""
         now = now or utcnow()
         return {
             "id": self.id, "conversation_id": self.conversation_id, "reason": self.reason,
             "area": self.area, "kommune": self.kommune, "mode": self.mode, "queue": self.queue,
             "status": self.status, "claimed_by": self.claimed_by, "outcome": self.outcome,
-            "callback": ({"phone": self.callback_phone, "time": self.callback_time}
-                         if self.callback_phone else None),
+            "callback": self._callback(viewer),
             "created_at": self.created_at.isoformat(), "updated_at": self.updated_at.isoformat(),
             "waiting_seconds": int((now - self.created_at).total_seconds()),
         }
@@ -96,6 +108,7 @@ class EscalationStore:
     def __init__(self, engine: sa.engine.Engine) -> None:
         self.engine = engine
         metadata.create_all(engine)
+        add_missing_columns(engine, escalations)
 
     # --- made from the bot's hand-off ----------------------------------------------
     def create(self, connection: Any, conversation_id: str, handoff: contract.Handoff, at: datetime,
@@ -176,7 +189,8 @@ class EscalationStore:
             self._event(connection, escalation_id, "resolved", staff, now, {"outcome": outcome})
         return self.get(escalation_id)
 
-    def request_callback(self, escalation_id: str, conversation_id: str, phone: str, when: str) -> Escalation:
+    def request_callback(self, escalation_id: str, conversation_id: str, phone: str, when: str,
+                         name: Optional[str] = None) -> Escalation:
         """The citizen's callback request (with consent), stored only here."""
         now = utcnow()
         with self.engine.begin() as connection:
@@ -186,7 +200,7 @@ class EscalationStore:
             if row.status == "resolved":
                 raise Conflict("the escalation is resolved")
             connection.execute(escalations.update().where(escalations.c.id == escalation_id).values(
-                mode="callback", callback_phone=phone, callback_time=when, updated_at=now))
+                mode="callback", callback_phone=phone, callback_time=when, callback_name=name, updated_at=now))
             self._event(connection, escalation_id, "callback_requested", "citizen", now, {"time": when})
         return self.get(escalation_id)
 
@@ -230,8 +244,10 @@ class EscalationStore:
         """1 for the first in line; 0 once claimed."""
         if escalation.status != "open":
             return 0
+        same_kommune = (escalations.c.kommune == escalation.kommune if escalation.kommune is not None
+                        else escalations.c.kommune.is_(None))  # each kommune's queue is its own
         query = sa.select(sa.func.count()).select_from(escalations).where(
-            escalations.c.queue == escalation.queue, escalations.c.status == "open",
+            escalations.c.queue == escalation.queue, escalations.c.status == "open", same_kommune,
             escalations.c.created_at <= escalation.created_at)
         with self.engine.connect() as connection:
             return int(connection.execute(query).scalar() or 0)
@@ -266,5 +282,6 @@ class EscalationStore:
             id=row.id, conversation_id=row.conversation_id, reason=row.reason, area=row.area,
             kommune=row.kommune, mode=row.mode, queue=row.queue, status=row.status,
             claimed_by=row.claimed_by, outcome=row.outcome, callback_phone=row.callback_phone,
-            callback_time=row.callback_time, created_at=as_utc(row.created_at), updated_at=as_utc(row.updated_at),
+            callback_time=row.callback_time, callback_name=row.callback_name,
+            created_at=as_utc(row.created_at), updated_at=as_utc(row.updated_at),
         )

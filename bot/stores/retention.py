@@ -29,6 +29,7 @@ from typing import Dict, List, Optional, Set
 import sqlalchemy as sa
 
 from borgerguide.clock import as_utc
+from borgerguide.db import add_missing_columns
 from bot.projections import events_table
 from bot.stores import analytics
 from bot.stores import escalations as escalation_store
@@ -48,6 +49,7 @@ retention_log = sa.Table(
     sa.Column("actor", sa.String(100), nullable=False),
     sa.Column("conversations", sa.Integer, nullable=False),
     sa.Column("detail", sa.Text, nullable=False),  # JSON: rows per store
+    sa.Column("kommune", sa.String(64)),  # an erasure asked for by a kommune's account; NULL: the whole installation
 )
 
 
@@ -67,6 +69,7 @@ class Stores:
     def __post_init__(self) -> None:
         for tables in (metadata, analytics.metadata, escalation_store.metadata, rating_store.metadata):
             tables.create_all(self.web)
+        add_missing_columns(self.web, retention_log)
 
 
 def _exists(engine: sa.engine.Engine, table: str) -> bool:
@@ -133,11 +136,12 @@ def _old_conversations(stores: Stores, cutoff: datetime) -> Set[str]:
     return senders
 
 
-def _log(stores: Stores, kind: str, actor: str, conversations: int, detail: Dict[str, int]) -> None:
+def _log(stores: Stores, kind: str, actor: str, conversations: int, detail: Dict[str, int],
+         kommune: Optional[str] = None) -> None:
     with stores.web.begin() as connection:
         connection.execute(retention_log.insert().values(
             at=datetime.now(timezone.utc), kind=kind, actor=actor, conversations=conversations,
-            detail=json.dumps(detail, sort_keys=True)))
+            detail=json.dumps(detail, sort_keys=True), kommune=kommune))
     logger.info("%s: %d conversation(s); rows %s", kind, conversations, json.dumps(detail, sort_keys=True))
 
 
@@ -169,12 +173,12 @@ def run_retention(stores: Stores, days: int, now: Optional[datetime] = None, act
         detail["escalations_anonymised"] = connection.execute(escalations.update().where(
             escalations.c.updated_at < cutoff, escalations.c.status == "resolved",
             escalations.c.conversation_id != ANONYMISED).values(
-            conversation_id=ANONYMISED, callback_phone=None, callback_time=None)).rowcount
+            conversation_id=ANONYMISED, callback_phone=None, callback_time=None, callback_name=None)).rowcount
     _log(stores, "retention", actor, len(senders), detail)
     return {"conversations": len(senders), **detail}
 
 
-def erase(stores: Stores, conversation_id: str, actor: str) -> Dict[str, int]:
+def erase(stores: Stores, conversation_id: str, actor: str, kommune: Optional[str] = None) -> Dict[str, int]:
     """Removes one conversation from every store; the counts of what was removed."""
     if not conversation_id or conversation_id == ANONYMISED:
         raise ValueError("no conversation named")
@@ -196,13 +200,29 @@ def erase(stores: Stores, conversation_id: str, actor: str) -> Dict[str, int]:
         detail["escalations"] = connection.execute(escalations.delete().where(
             escalations.c.conversation_id == conversation_id)).rowcount
     found = int(any(detail.values()))
-    _log(stores, "erasure", actor, found, detail)
+    _log(stores, "erasure", actor, found, detail, kommune)
     return {"conversations": found, **detail}
 
 
-def log_entries(engine: sa.engine.Engine, limit: int = 50) -> List[Dict]:
+def conversation_kommune(stores: Stores, conversation_id: str) -> Optional[str]:
+    """The kommune a conversation belongs to (its facts, else its escalations);
+    None when neither knows it."""
+    with stores.web.connect() as connection:
+        row = connection.execute(sa.select(analytics.facts.c.kommune).where(
+            analytics.facts.c.conversation_id == conversation_id)).first()
+        if row is None:
+            row = connection.execute(sa.select(escalations.c.kommune).where(
+                escalations.c.conversation_id == conversation_id).limit(1)).first()
+    return row[0] if row else None
+
+
+def log_entries(engine: sa.engine.Engine, kommune: Optional[str] = None, limit: int = 50) -> List[Dict]:
+    """The newest entries: all of them, or one kommune's erasures."""
     metadata.create_all(engine)
+    query = sa.select(retention_log).order_by(retention_log.c.id.desc()).limit(limit)
+    if kommune:
+        query = query.where(retention_log.c.kommune == kommune)
     with engine.connect() as connection:
-        return [{"at": as_utc(r.at).isoformat(), "kind": r.kind, "actor": r.actor,
+        return [{"at": as_utc(r.at).isoformat(), "kind": r.kind, "actor": r.actor, "kommune": r.kommune,
                  "conversations": r.conversations, "detail": json.loads(r.detail)}
-                for r in connection.execute(sa.select(retention_log).order_by(retention_log.c.id.desc()).limit(limit))]
+                for r in connection.execute(query)]

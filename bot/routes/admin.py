@@ -1,0 +1,416 @@
+"""Administration: a kommune's administrator looks after its own content, its
+accounts and data-subject requests; the operator does it for any kommune.
+
+Pages: /admin/ (choose a kommune: the operator), /admin/kommuner/{k}/ (the
+kommune's page: contact and hours, local pages with a preview, the widget's
+sites, changes with rollback, accounts and invitations, personal data),
+/invitation/{token} (a new account from a one-time link),
+/admin/second-factor (turn on TOTP).
+JSON API (same login): /api/admin/kommuner/{k}/content (GET, POST changes),
+/preview, /changes, /changes/{id}/rollback, /accounts, /invitations,
+/accounts/{username}/remove, /audit, /conversations/{id} (what is kept),
+/conversations/{id}/export (art. 15), /conversations/{id}/erase (art. 17).
+A kommune's admin reaching another kommune gets 403; a thing of another
+kommune (a change, an account, a conversation) is 404.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any, Dict, List, Optional, Tuple
+from urllib.parse import quote
+
+from aiohttp import web
+
+from borgerguide import content_admin
+from borgerguide.catalogue import load_catalogue
+from borgerguide.kommune_content import ContentStore, forget_revision, store_for
+from borgerguide.kommuner import DEFAULT_ID, known_kommune, own_content, registry
+from borgerguide.tenancy import INVITABLE_BY_ADMIN, KOMMUNE_ADMIN, OPERATOR, ROLE_NAMES_DA, ROLES, Scope
+from borgerguide.topics import load_topics
+from bot import privacy
+from bot.keys import ACCOUNTS, RASA, RETENTION, SETTINGS
+from bot.offloop import db
+from bot.session import body_of, json_failure, json_object, require, set_session_cookie
+from bot.stores.accounts import Session, password_problem
+from bot.templating import render
+
+ADMINS = (KOMMUNE_ADMIN, OPERATOR)
+SECTIONS = {"kontakt": "Kontakt", "tider": "Åbningstider", "widget": "Chatten på hjemmesiden"}
+LOSNING, EMNE = "losning", "emne"  # the two kinds of a local page: a solution of the catalogue, a topic
+
+
+def _store(request: web.Request) -> ContentStore:
+    return store_for(request.app[SETTINGS].database_url)
+
+
+def admin_kommune(request: web.Request, api: bool = True) -> Tuple[Session, str]:
+    """The admin's session and the kommune of the URL, which must be theirs (403)."""
+    session = require(request, ADMINS, api=api)
+    kommune = known_kommune(request.match_info.get("kommune"))
+    if kommune is None or kommune == DEFAULT_ID:
+        raise json_failure(web.HTTPNotFound, "Kommunen findes ikke.")
+    if not session.scope.allows(kommune):
+        raise json_failure(web.HTTPForbidden, "Du har ikke adgang til den kommune.")
+    return session, kommune
+
+
+def _entries() -> List[Tuple[str, str]]:
+    """(key, name) of every solution and topic a kommune may give its own page."""
+    solutions = [(f"{LOSNING}:{s.id}", s.title) for s in load_catalogue().solutions.values()]
+    topics = [(f"{EMNE}:{t.id}", t.name) for t in sorted(load_topics().values(), key=lambda t: t.name)]
+    return solutions + topics
+
+
+def _fields(request: web.Request, kommune: str) -> List[Dict[str, Any]]:
+    return content_admin.view(kommune, _store(request).fields(kommune))
+
+
+async def _save(request: web.Request, session: Session, kommune: str, raw: Dict[str, Any]) -> Dict[str, Any]:
+    """Checks and stores an admin's changes (verified by them); the problems when any."""
+    changes, problems = await db(content_admin.prepare_changes, kommune, raw)
+    if problems:
+        return {"saved": 0, "problems": problems}
+    seed = await db(own_content, kommune)
+    count = await db(_store(request).change, kommune, seed, changes, session.username)
+    forget_revision()
+    await db(request.app[ACCOUNTS].audit, session.username, kommune, "content_changed", None,
+             {"fields": sorted(changes)[:50], "count": count})
+    return {"saved": count, "problems": {}}
+
+
+# --- pages ---------------------------------------------------------------------
+
+async def home(request: web.Request) -> web.StreamResponse:
+    session = require(request, ADMINS, api=False)
+    if not session.scope.everywhere:
+        raise web.HTTPFound(f"/admin/kommuner/{session.kommune}/")
+    kommuner = sorted(((k, i.name) for k, i in registry().items()), key=lambda item: item[1])
+    return render("admin_home.html", title="Administration", session=session, kommuner=kommuner)
+
+
+async def kommune_page(request: web.Request) -> web.Response:
+    session, kommune = admin_kommune(request, api=False)
+    section = request.query.get("afsnit") or "kontakt"
+    entry = request.query.get("side") or ""
+    fields = await db(_fields, request, kommune)
+    if entry:
+        kind, _, entry_id = entry.partition(":")
+        prefix = f"{'solutions' if kind == LOSNING else 'topics'}.{entry_id}."
+        shown = [f for f in fields if f["path"].startswith(prefix)]
+    else:
+        shown = [f for f in fields if f["section"] == section]
+    accounts = await db(request.app[ACCOUNTS].list, session.scope if session.role == OPERATOR else
+                        _kommune_scope(kommune))
+    return render("admin_kommune.html", title="Administration", session=session, kommune=kommune,
+                  kommune_name=registry()[kommune].name, section=section, sections=SECTIONS, entry=entry,
+                  entries=_entries(), fields=shown, changes=await db(_store(request).changes, kommune, 30),
+                  accounts=[a for a in accounts if a["kommune"] == kommune], roles=ROLE_NAMES_DA,
+                  invitable=INVITABLE_BY_ADMIN if session.role == KOMMUNE_ADMIN else ROLES,
+                  message=request.query.get("besked"), problems={})
+
+
+def _kommune_scope(kommune: str) -> Scope:
+    return Scope(kommune)
+
+
+async def content_form(request: web.Request) -> web.StreamResponse:
+    session, kommune = admin_kommune(request, api=False)
+    form = await body_of(request)
+    raw = {key[len("f:"):]: value for key, value in form.items() if key.startswith("f:")}
+    for key in [k for k in form if k.startswith("bool:")]:  # an unticked checkbox sends nothing
+        raw.setdefault(key[len("bool:"):], form.get("f:" + key[len("bool:"):], ""))
+    result = await _save(request, session, kommune, raw)
+    back = str(form.get("back") or f"/admin/kommuner/{kommune}/")
+    if not back.startswith(f"/admin/kommuner/{kommune}/"):
+        back = f"/admin/kommuner/{kommune}/"
+    if result["problems"]:
+        labels = {path: spec.label for path, spec in content_admin.spec_by_path().items()}
+        problem = "; ".join(f"{labels.get(path, path)}: {text}" for path, text in result["problems"].items())
+        raise web.HTTPFound(f"{back}{'&' if '?' in back else '?'}besked={_quote('Ikke gemt. ' + problem)}")
+    saved = f"Gemt: {result['saved']} felt(er)."
+    raise web.HTTPFound(f"{back}{'&' if '?' in back else '?'}besked={_quote(saved)}")
+
+
+def _quote(text: str) -> str:
+    return quote(text[:500])
+
+
+def _back(kommune: str, query: str, message: str) -> web.HTTPFound:
+    """Back to a part of the kommune's page, with a message."""
+    return web.HTTPFound(f"/admin/kommuner/{kommune}/?{query}&besked={_quote(message)}")
+
+
+async def rollback_form(request: web.Request) -> web.StreamResponse:
+    session, kommune = admin_kommune(request, api=False)
+    await _rollback(request, session, kommune)
+    raise _back(kommune, "afsnit=aendringer", "Ændringen er rullet tilbage.")
+
+
+async def invite_form(request: web.Request) -> web.StreamResponse:
+    session, kommune = admin_kommune(request, api=False)
+    form = await body_of(request)
+    link = await _invite(request, session, kommune, str(form.get("role") or ""))
+    raise _back(kommune, "afsnit=konti", f"Invitationslink (virker én gang, i 7 dage): {link}")
+
+
+async def remove_form(request: web.Request) -> web.StreamResponse:
+    session, kommune = admin_kommune(request, api=False)
+    await _remove(request, session, kommune, request.match_info["username"])
+    raise _back(kommune, "afsnit=konti", "Kontoen er lukket.")
+
+
+# --- API -----------------------------------------------------------------------
+
+async def api_content(request: web.Request) -> web.Response:
+    session, kommune = admin_kommune(request)
+    if request.method == "POST":
+        body = await json_object(request)
+        changes = body.get("changes")
+        if not isinstance(changes, dict):
+            return web.json_response({"error": "'changes' skal være et objekt: felt -> værdi."}, status=400)
+        result = await _save(request, session, kommune, changes)
+        status = 400 if result["problems"] else 200
+        return web.json_response({**result, "error": "Ikke gemt." if result["problems"] else None}, status=status)
+    return web.json_response({"kommune": kommune, "fields": await db(_fields, request, kommune)})
+
+
+async def api_preview(request: web.Request) -> web.Response:
+    """{"entry": "losning:<id>" | "emne:<id>", "draft": {"url", "steps": [...] or text, "intro"}}"""
+    session, kommune = admin_kommune(request)
+    body = await json_object(request)
+    kind, _, entry_id = str(body.get("entry") or "").partition(":")
+    if (kind, entry_id) not in {(k.split(":")[0], k.split(":")[1]) for k, _ in _entries()}:
+        return web.json_response({"error": "Ukendt løsning eller emne."}, status=400)
+    draft: Dict[str, Any] = body["draft"] if isinstance(body.get("draft"), dict) else {}
+    specs = content_admin.spec_by_path()
+    prefix = f"{'solutions' if kind == LOSNING else 'topics'}.{entry_id}."
+    parsed: Dict[str, Any] = {}
+    problems = {}
+    website = registry()[kommune].website
+    for key in ("url", "intro", "steps"):
+        if key in draft:
+            try:
+                parsed[key] = content_admin.parse_value(specs[prefix + key], draft[key], website)
+            except ValueError as error:
+                problems[key] = str(error)
+    if problems:
+        return web.json_response({"problems": problems}, status=400)
+    return web.json_response(await db(content_admin.preview, kommune, kind == LOSNING, entry_id, parsed))
+
+
+async def _rollback(request: web.Request, session: Session, kommune: str) -> Dict[str, Any]:
+    try:
+        change_id = int(request.match_info["change"])
+        result = await db(_store(request).rollback, kommune, change_id, session.username, own_content(kommune))
+    except (ValueError, KeyError):
+        raise json_failure(web.HTTPNotFound, "Ændringen findes ikke.")
+    forget_revision()
+    await db(request.app[ACCOUNTS].audit, session.username, kommune, "content_rolled_back", result["path"],
+             {"change": change_id})
+    return result
+
+
+async def api_changes(request: web.Request) -> web.Response:
+    session, kommune = admin_kommune(request)
+    return web.json_response({"changes": await db(_store(request).changes, kommune, 200)})
+
+
+async def api_rollback(request: web.Request) -> web.Response:
+    session, kommune = admin_kommune(request)
+    return web.json_response({"rolled_back": await _rollback(request, session, kommune)})
+
+
+async def api_accounts(request: web.Request) -> web.Response:
+    session, kommune = admin_kommune(request)
+    accounts = await db(request.app[ACCOUNTS].list, _kommune_scope(kommune))
+    return web.json_response({"accounts": accounts})
+
+
+async def _invite(request: web.Request, session: Session, kommune: str, role: str) -> str:
+    try:
+        token = await db(request.app[ACCOUNTS].invite, role, kommune, session)
+    except PermissionError as error:
+        raise json_failure(web.HTTPForbidden, str(error))
+    except ValueError as error:
+        raise json_failure(web.HTTPBadRequest, str(error))
+    return f"{request.scheme}://{request.host}/invitation/{token}"
+
+
+async def api_invite(request: web.Request) -> web.Response:
+    session, kommune = admin_kommune(request)
+    body = await json_object(request)
+    link = await _invite(request, session, kommune, str(body.get("role") or ""))
+    return web.json_response({"link": link}, status=201)
+
+
+async def _remove(request: web.Request, session: Session, kommune: str, username: str) -> None:
+    account = await db(request.app[ACCOUNTS].get, username)
+    if account is None or account["kommune"] != kommune or username == session.username or (
+            session.role == KOMMUNE_ADMIN and account["role"] not in INVITABLE_BY_ADMIN):
+        raise json_failure(web.HTTPNotFound, "Kontoen findes ikke.")
+    await db(request.app[ACCOUNTS].remove, username, _kommune_scope(kommune), session.username)
+
+
+async def api_remove(request: web.Request) -> web.Response:
+    session, kommune = admin_kommune(request)
+    await _remove(request, session, kommune, request.match_info["username"])
+    return web.json_response({"removed": request.match_info["username"]})
+
+
+async def api_audit(request: web.Request) -> web.Response:
+    session, kommune = admin_kommune(request)
+    return web.json_response({"entries": await db(request.app[ACCOUNTS].audit_entries, _kommune_scope(kommune))})
+
+
+# --- personal data: a citizen's conversation (GDPR art. 15 and 17) --------------------
+
+async def _own(request: web.Request, kommune: str, conversation_id: str) -> None:
+    if not privacy.CONVERSATION_ID.fullmatch(conversation_id):
+        raise json_failure(web.HTTPBadRequest, "Samtale-id'et er ikke gyldigt.")
+    belongs = await db(privacy.kommune_of, request.app[RETENTION], conversation_id)
+    if belongs != kommune:
+        raise json_failure(web.HTTPNotFound, "Samtalen findes ikke i denne kommune.")
+
+
+async def api_conversation(request: web.Request) -> web.Response:
+    session, kommune = admin_kommune(request)
+    conversation_id = request.match_info["id"]
+    await _own(request, kommune, conversation_id)
+    return web.json_response(await db(privacy.inventory, request.app[RETENTION], conversation_id))
+
+
+async def conversation_export(request: web.Request) -> web.Response:
+    session, kommune = admin_kommune(request, api=request.path.startswith("/api/"))
+    conversation_id = request.match_info["id"]
+    await _own(request, kommune, conversation_id)
+    tracker = await privacy.tracker_or_none(request.app[RASA], conversation_id)
+    export = await db(privacy.export, request.app[RETENTION], conversation_id, tracker)
+    await db(request.app[ACCOUNTS].audit, session.username, kommune, "conversation_exported", None,
+             {key: len(value) for key, value in export.items() if isinstance(value, list)})
+    return web.Response(text=json.dumps(export, ensure_ascii=False, indent=2), content_type="application/json",
+                        headers={"Content-Disposition": f'attachment; filename="samtale-{conversation_id}.json"'})
+
+
+async def conversation_erase(request: web.Request) -> web.StreamResponse:
+    session, kommune = admin_kommune(request, api=request.path.startswith("/api/"))
+    conversation_id = request.match_info["id"]
+    await _own(request, kommune, conversation_id)
+    body = await body_of(request)
+    if body.get("confirm") not in ("ja", True):
+        raise json_failure(web.HTTPBadRequest, "Bekræft sletningen.")
+    from bot.stores import retention
+
+    result = await db(retention.erase, request.app[RETENTION], conversation_id, session.username, kommune)
+    await db(request.app[ACCOUNTS].audit, session.username, kommune, "conversation_erased", None,
+             {k: v for k, v in result.items() if isinstance(v, int)})
+    if request.path.startswith("/api/"):
+        return web.json_response(result)
+    counts = ", ".join(f"{value} {ERASED_DA[name]}" for name, value in result.items() if name in ERASED_DA and value)
+    message = f"Samtalen er slettet alle steder ({counts or 'intet fundet'})."
+    raise web.HTTPFound(f"/admin/kommuner/{kommune}/persondata?besked={_quote(message)}")
+
+
+ERASED_DA = {"tracker_events": "hændelser hos Rasa", "broker_events": "hændelser i hændelsesstrømmen",
+             "facts": "rækker i analytikernes tal", "unresolved": "uløste beskeder", "ratings": "vurderinger",
+             "escalations": "henvendelser til Borgerservice"}
+
+
+async def privacy_page(request: web.Request) -> web.Response:
+    session, kommune = admin_kommune(request, api=False)
+    conversation_id = (request.query.get("id") or "").strip()
+    found: Optional[Dict[str, Any]] = None
+    problem = None
+    if conversation_id:
+        try:
+            await _own(request, kommune, conversation_id)
+            found = await db(privacy.inventory, request.app[RETENTION], conversation_id)
+        except web.HTTPException as error:
+            problem = json.loads(error.text or "{}").get("error") if error.text else "Samtalen findes ikke."
+    return render("admin_privacy.html", title="Persondata", session=session, kommune=kommune,
+                  kommune_name=registry()[kommune].name, conversation_id=conversation_id, found=found,
+                  problem=problem, message=request.query.get("besked"))
+
+
+# --- invitations and the second factor --------------------------------------------------
+
+async def invitation_page(request: web.Request) -> web.Response:
+    found = await db(request.app[ACCOUNTS].invitation, request.match_info["token"])
+    info = registry().get(found["kommune"]) if found else None
+    return render("invitation.html", title="Opret konto", session=None, invitation=found, error=None,
+                  roles=ROLE_NAMES_DA, kommune_name=info.name if info else "alle kommuner")
+
+
+async def invitation_accept(request: web.Request) -> web.StreamResponse:
+    token = request.match_info["token"]
+    form = await request.post()
+    username, password = str(form.get("username") or ""), str(form.get("password") or "")
+    found = await db(request.app[ACCOUNTS].invitation, token)
+    error = None
+    if form.get("password2") != password:
+        error = "De to adgangskoder er ikke ens."
+    else:
+        error = password_problem(password, username)
+    if error is None:
+        try:
+            await db(request.app[ACCOUNTS].accept, token, username, password)
+        except ValueError as problem:
+            error = str(problem)
+    if error:
+        response = render("invitation.html", title="Opret konto", session=None, invitation=found, error=error,
+                          roles=ROLE_NAMES_DA, kommune_name="")
+        response.set_status(400)
+        return response
+    session_id = await db(request.app[ACCOUNTS].login, username, password, None)
+    response = web.HTTPFound("/login" if session_id is None else "/")
+    if session_id:
+        set_session_cookie(request, response, session_id)
+    return response
+
+
+async def second_factor_page(request: web.Request) -> web.Response:
+    session = require(request, "any", api=False)
+    secret = await db(request.app[ACCOUNTS].start_second_factor, session.username)
+    uri = f"otpauth://totp/Borgerguide:{session.username}?secret={secret}&issuer=Borgerguide"
+    return render("second_factor.html", title="Totrinsbekræftelse", session=session, secret=secret, uri=uri,
+                  message=request.query.get("besked"))
+
+
+async def second_factor_confirm(request: web.Request) -> web.StreamResponse:
+    session = require(request, "any", api=request.path.startswith("/api/"))
+    body = await body_of(request)
+    ok = await db(request.app[ACCOUNTS].confirm_second_factor, session.username, str(body.get("secret") or ""),
+                  str(body.get("code") or ""))
+    if request.path.startswith("/api/"):
+        return web.json_response({"second_factor": ok}, status=200 if ok else 400)
+    text = "Totrinsbekræftelse er slået til." if ok else "Koden passede ikke. Prøv igen."
+    raise web.HTTPFound(f"/admin/second-factor?besked={_quote(text)}")
+
+
+def add_routes(app: web.Application) -> None:
+    base = "/admin/kommuner/{kommune}"
+    api = "/api/admin/kommuner/{kommune}"
+    app.router.add_get("/admin/", home)
+    app.router.add_get(base + "/", kommune_page)
+    app.router.add_post(base + "/content", content_form)
+    app.router.add_post(base + "/changes/{change}/rollback", rollback_form)
+    app.router.add_post(base + "/invitations", invite_form)
+    app.router.add_post(base + "/accounts/{username}/remove", remove_form)
+    app.router.add_get(base + "/persondata", privacy_page)
+    app.router.add_get(base + "/conversations/{id}/export", conversation_export)
+    app.router.add_post(base + "/conversations/{id}/erase", conversation_erase)
+    app.router.add_route("*", api + "/content", api_content)
+    app.router.add_post(api + "/preview", api_preview)
+    app.router.add_get(api + "/changes", api_changes)
+    app.router.add_post(api + "/changes/{change}/rollback", api_rollback)
+    app.router.add_get(api + "/accounts", api_accounts)
+    app.router.add_post(api + "/invitations", api_invite)
+    app.router.add_post(api + "/accounts/{username}/remove", api_remove)
+    app.router.add_get(api + "/audit", api_audit)
+    app.router.add_get(api + "/conversations/{id}", api_conversation)
+    app.router.add_get(api + "/conversations/{id}/export", conversation_export)
+    app.router.add_post(api + "/conversations/{id}/erase", conversation_erase)
+    app.router.add_get("/invitation/{token}", invitation_page)
+    app.router.add_post("/invitation/{token}", invitation_accept)
+    app.router.add_get("/admin/second-factor", second_factor_page)
+    app.router.add_post("/admin/second-factor", second_factor_confirm)
+    app.router.add_post("/api/admin/second-factor", second_factor_confirm)
