@@ -155,7 +155,9 @@ def own_content(kommune_id: str) -> Dict[str, Any]:
 
 
 @lru_cache(maxsize=512)
-def _load(kommune_id: str, mtime: float, default_mtime: float, revision_number: int) -> Kommune:
+def _load(kommune_id: str, mtime: float, default_mtime: float, url: str, revision_number: int) -> Kommune:
+    """Cached per file times, database and revision (`url` is part of the key:
+    a process may read another database, as the tests and the CLI do)."""
     data = read_yaml(kommune_path(DEFAULT_ID))
     info = registry().get(kommune_id)
     if info is not None:
@@ -180,14 +182,16 @@ def load_kommune(kommune_id: Optional[str]) -> Kommune:
     path = kommune_path(resolved)
     mtime = path.stat().st_mtime if resolved != DEFAULT_ID and path.exists() else 0.0
     default_mtime = kommune_path(DEFAULT_ID).stat().st_mtime
-    return _load(resolved, mtime, default_mtime, current_revision())
+    url = database_url()
+    return _load(resolved, mtime, default_mtime, url, current_revision(url))
 
 
 @lru_cache(maxsize=4)
-def _widget_origins(files: Tuple[Tuple[Path, float], ...], revision_number: int) -> Dict[str, FrozenSet[str]]:
+def _widget_origins(files: Tuple[Tuple[Path, float], ...], url: str,
+                    revision_number: int) -> Dict[str, FrozenSet[str]]:
     ids = {path.stem for path, _ in files if path.stem != DEFAULT_ID}
     if revision_number:
-        ids |= set(store_for(database_url()).kommuner())
+        ids |= set(store_for(url).kommuner())
     return {kommune_id: frozenset(str(o).rstrip("/") for o in (own_content(kommune_id).get("widget_origins") or []))
             for kommune_id in sorted(ids)}
 
@@ -195,7 +199,8 @@ def _widget_origins(files: Tuple[Tuple[Path, float], ...], revision_number: int)
 def widget_origins() -> Dict[str, FrozenSet[str]]:
     """kommune id -> the sites allowed to embed its widget (`widget_origins`)."""
     files = tuple((path, path.stat().st_mtime) for path in sorted((content_dir() / "kommuner").glob("*.yml")))
-    return _widget_origins(files, current_revision())
+    url = database_url()
+    return _widget_origins(files, url, current_revision(url))
 
 
 PHONE = re.compile(r"^\+?[0-9 ]{8,16}$")
