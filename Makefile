@@ -40,6 +40,7 @@ train: setup
 
 validate-content: setup
 	@$(PY) -m borgerguide.catalogue
+	@$(PY) -m borgerguide.topics
 	@$(PY) -m borgerguide.kommuner
 
 validate: setup

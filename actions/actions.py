@@ -4,7 +4,7 @@ the routing rules are plain modules; these classes glue them to the dialogue.
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Text, Tuple, Union
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ConversationPaused, EventType, SlotSet
@@ -16,12 +16,15 @@ from borgerguide.catalogue import Solution, load_catalogue
 from borgerguide.content import content_dir, read_yaml
 from borgerguide.kommuner import Kommune, load_kommune
 from borgerguide.notices import active as active_notices
+from borgerguide.topics import TOPIC_ENTITY, Topic, authorities, load_topics, topic_of, topic_payload
 from actions.routing import (
     ANSWER_SLOTS,
     SERVICE_INTENTS,
     Route,
+    acute,
     faq_topic,
     helping_someone_else,
+    no_answer,
     route,
 )
 
@@ -46,6 +49,14 @@ FULDMAGT_NOTE = (
     "Gør du det for en anden? Så kan I bruge en digital fuldmagt. "
     "Man må aldrig bruge en andens MitID."
 )
+HUMAN_BUTTON = {"title": "Tal med en medarbejder", "payload": "/request_human"}
+ACUTE_TOPIC = "akut_hjaelp"
+# "Mener du ...?": asked when the two most likely next steps are this close
+# (and the first is not sure), instead of guessing (benchmarks/README.md).
+CLARIFY_MARGIN = 0.25
+CLARIFY_SURE = 0.8
+CLARIFY_SECOND = 0.1
+Entry = Union[Solution, Topic]
 
 
 def kommune_for(tracker: Tracker) -> Kommune:
@@ -62,17 +73,81 @@ def area_names() -> Dict[str, str]:
     return read_yaml(content_dir() / "areas.yml")["areas"]
 
 
-def topic_buttons(intent_ranking: List[Dict[str, Any]]) -> List[Dict[str, str]]:
-    """Buttons for the most likely service areas of the last message."""
-    names = area_names()
-    buttons = []
+def next_step_button(intent_name: str) -> Optional[Dict[str, str]]:
+    """The button for a next step of the ranking: a service area
+    (`report_move`) or a topic (`topic_affald`); None for anything else."""
+    if intent_name in SERVICE_INTENTS:
+        names = area_names()
+        return {"title": names.get(intent_name, intent_name), "payload": f"/{intent_name}"}
+    topic = load_topics().get(topic_of(intent_name))
+    if topic is not None:
+        return {"title": topic.name, "payload": topic_payload(topic.id)}
+    return None
+
+
+def likely_next_steps(intent_ranking: List[Dict[str, Any]]) -> List[Tuple[str, float, Dict[str, str]]]:
+    """(intent name, confidence, button) of the next steps in the ranking, most likely first."""
+    steps = []
     for candidate in intent_ranking:
-        name = candidate.get("name")
-        if name in SERVICE_INTENTS and name in names:
-            buttons.append({"title": names[name], "payload": f"/{name}"})
-        if len(buttons) == MAX_TOPIC_BUTTONS:
-            break
-    return buttons
+        button = next_step_button(str(candidate.get("name") or ""))
+        if button is not None:
+            steps.append((str(candidate["name"]), float(candidate.get("confidence") or 0), button))
+    return steps
+
+
+def topic_buttons(intent_ranking: List[Dict[str, Any]]) -> List[Dict[str, str]]:
+    """Buttons for the most likely service areas and topics of the last message."""
+    return [button for _, _, button in likely_next_steps(intent_ranking)[:MAX_TOPIC_BUTTONS]]
+
+
+def clarification(tracker: Tracker) -> Optional[List[Tuple[str, float, Dict[str, str]]]]:
+    """The two next steps to ask between ("Mener du ...?"), when the message
+    is truly between them; None when the bot may go ahead."""
+    message = tracker.latest_message
+    if str(message.get("text") or "").startswith("/"):
+        return None  # a button: the citizen chose
+    steps = likely_next_steps(message.get("intent_ranking") or [])
+    if len(steps) < 2:
+        return None
+    (_, first, _), (_, second, _) = steps[0], steps[1]
+    if first >= CLARIFY_SURE or second < CLARIFY_SECOND or first - second >= CLARIFY_MARGIN:
+        return None
+    return steps[:2]
+
+
+def ask_which(dispatcher: CollectingDispatcher, tracker: Tracker,
+              steps: List[Tuple[str, float, Dict[str, str]]]) -> List[EventType]:
+    """One short question with buttons instead of a guess (and fuldmagt at
+    once when the citizen acts for someone else, whichever they choose)."""
+    options = [name if name in SERVICE_INTENTS else f"topic:{topic_of(name)}" for name, _, _ in steps]
+    dispatcher.utter_message(text="Mener du en af disse?", buttons=[button for _, _, button in steps] + [HUMAN_BUTTON])
+    dispatcher.utter_message(json_message=contract.Clarify(tuple(options)).to_dict())
+    if helping(tracker):
+        surface_fuldmagt(dispatcher)
+    return [SlotSet("fallback_count", 0)]
+
+
+def topic_in(tracker: Tracker) -> Optional[Topic]:
+    """The topic the message is about (the entity `topic`), if any."""
+    for entity in tracker.latest_message.get("entities") or []:
+        if entity.get("entity") == TOPIC_ENTITY:
+            return load_topics().get(str(entity.get("value")))
+    return None
+
+
+def acute_help(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+    """Help now: the crisis lines and the kommune's social emergency contact,
+    then the way to a person. Said first, before anything else."""
+    topic = load_topics().get(ACUTE_TOPIC)
+    kommune = kommune_for(tracker)
+    lines = [f"- {line.name}: {line.phone}" + (f" ({line.when})" if line.when else "")
+             for line in (topic.help_lines if topic else ())]
+    social = kommune.borgerservice.get("social_emergency_phone")
+    local = (f"Din kommunes socialvagt: {social}." if social else
+             f"Ring til {kommune.name if kommune.website else 'din kommune'}, og bed om at tale med en socialrådgiver.")
+    dispatcher.utter_message(text="Du kan få hjælp nu. Er du i fare, så ring 112.\n" + "\n".join(lines) + "\n" + local,
+                             buttons=[{"title": "Tal med en medarbejder nu", "payload": "/request_human"}])
+    return [SlotSet("area", ACUTE_TOPIC)]
 
 
 def helping(tracker: Tracker) -> bool:
@@ -84,16 +159,39 @@ def surface_fuldmagt(dispatcher: CollectingDispatcher) -> None:
     dispatcher.utter_message(text=FULDMAGT_NOTE, buttons=[{"title": "Om fuldmagt", "payload": "/power_of_attorney"}])
 
 
-def current_solution(tracker: Tracker) -> Optional[Solution]:
-    solution_id = tracker.get_slot("solution_id")
-    if not solution_id:
+def entry_for(entry_id: Optional[str]) -> Optional[Entry]:
+    """A solution of the catalogue or a topic, by id."""
+    if not entry_id:
         return None
-    return load_catalogue().solutions.get(solution_id)
+    return load_catalogue().solutions.get(entry_id) or load_topics().get(entry_id)
 
 
-def answer_faq(dispatcher: CollectingDispatcher, solution: Solution, topic: str) -> None:
-    """Answers cost/duration/deadline/prepare from the catalogue, never invents."""
-    answer = solution.faq.get(topic)
+def current_solution(tracker: Tracker) -> Optional[Entry]:
+    """The solution or topic whose card was shown last."""
+    return entry_for(tracker.get_slot("solution_id"))
+
+
+def area_of(entry: Entry) -> str:
+    """A service area's intent, or a topic's id (the `area` of hand-offs and analytics)."""
+    return entry.intent if isinstance(entry, Solution) else entry.id
+
+
+def card_for(entry: Entry, kommune: Kommune, variant: Optional[str]) -> Tuple[Dict[str, Any], Dict[str, Any]]:
+    """(the kommune's overrides, the card) of a solution or a topic."""
+    if isinstance(entry, Topic):
+        overrides = dict(kommune.topic_overrides(entry.id))
+        name = authorities().get(entry.authority, {}).get("name")
+        return overrides, entry.card(overrides, kommune.own_page, name)
+    overrides = dict(kommune.solution_overrides(entry.id))
+    return overrides, entry.card(overrides, variant)
+
+
+def answer_faq(dispatcher: CollectingDispatcher, solution: Entry, topic: str,
+               kommune: Optional[Kommune] = None) -> None:
+    """Answers cost/duration/deadline/prepare from the kommune's own answer or
+    the catalogue; never invents one."""
+    overrides = card_for(solution, kommune, None)[0] if kommune is not None else {}
+    answer = (overrides.get("faq") or {}).get(topic) or solution.faq.get(topic)
     if answer:
         dispatcher.utter_message(text=answer)
     else:
@@ -110,16 +208,17 @@ def context_answers(tracker: Tracker, intent: str) -> Dict[str, Any]:
 def show_solution(
     dispatcher: CollectingDispatcher,
     tracker: Tracker,
-    solution: Solution,
+    solution: Entry,
     variant: Optional[str],
     area: str,
 ) -> List[EventType]:
-    """Sends the text and the card; returns the slot events that go with it."""
+    """Sends the text and the card (of a solution or a topic); returns the
+    slot events that go with it."""
     kommune = kommune_for(tracker)
     tell_notices(dispatcher, kommune, area)
-    overrides = kommune.solution_overrides(solution.id)
+    overrides, card = card_for(solution, kommune, variant)
     dispatcher.utter_message(text=solution.intro_for(variant, overrides))
-    dispatcher.utter_message(json_message=solution.card(overrides, variant))
+    dispatcher.utter_message(json_message=card)
     if solution.help.get("fuldmagt") and helping(tracker):
         surface_fuldmagt(dispatcher)
     dispatcher.utter_message(text="Sig til, hvis du vil tage det trin for trin.", buttons=AFTER_CARD_BUTTONS)
@@ -178,7 +277,7 @@ def answer_in_context(dispatcher: CollectingDispatcher, tracker: Tracker) -> Opt
     solution = current_solution(tracker)
     topic = faq_topic(text)
     if solution and topic:
-        answer_faq(dispatcher, solution, topic)
+        answer_faq(dispatcher, solution, topic, kommune_for(tracker))
         return []
     return None
 
@@ -197,16 +296,52 @@ class ActionRouteService(Action):
             dispatcher.utter_message(response="utter_fallback")
             return []
         text = message.get("text") or ""
+        first: List[EventType] = acute_help(dispatcher, tracker) if acute(text) else []
         decision = route(intent, text, message.get("entities") or [], context_answers(tracker, intent))
         shown = current_solution(tracker)
         topic = faq_topic(text)
-        if topic and shown and (decision.solution_id == shown.id or (decision.ask and shown.intent == intent)):
+        if topic and shown and (decision.solution_id == shown.id or (decision.ask and area_of(shown) == intent)):
             # a question about the card already shown: answer it, no new card
-            answer_faq(dispatcher, shown, topic)
-            return [SlotSet("fallback_count", 0)]
+            answer_faq(dispatcher, shown, topic, kommune_for(tracker))
+            return first + [SlotSet("fallback_count", 0)]
+        between = clarification(tracker)
+        if between and not first:
+            return ask_which(dispatcher, tracker, between)
         events = follow_route(dispatcher, tracker, intent, decision)
         if topic and decision.solution_id:
-            answer_faq(dispatcher, load_catalogue().get(decision.solution_id), topic)
+            answer_faq(dispatcher, load_catalogue().get(decision.solution_id), topic, kommune_for(tracker))
+        return first + events
+
+
+class ActionRouteTopic(Action):
+    """A topic of the wider citizen service: its solution card (the kommune
+    handles it) or referral card (another authority does). Acute help first."""
+
+    def name(self) -> Text:
+        return "action_route_topic"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        topic = topic_in(tracker)
+        if topic is None:
+            return ActionFallback().run(dispatcher, tracker, domain)
+        text = tracker.latest_message.get("text") or ""
+        if topic.acute or acute(text):
+            events = acute_help(dispatcher, tracker)
+            if topic.acute:
+                return events + show_solution(dispatcher, tracker, topic, None, topic.id)
+        else:
+            events = []
+        shown = current_solution(tracker)
+        question = faq_topic(text)
+        if question and shown is not None and shown.id == topic.id:
+            answer_faq(dispatcher, shown, question, kommune_for(tracker))
+            return events + [SlotSet("fallback_count", 0)]
+        between = clarification(tracker)
+        if between and not events:
+            return ask_which(dispatcher, tracker, between)
+        events += show_solution(dispatcher, tracker, topic, None, topic.id)
+        if question:
+            answer_faq(dispatcher, topic, question, kommune_for(tracker))
         return events
 
 
@@ -290,13 +425,11 @@ class ActionGoBack(Action):
         return "action_go_back"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
-        previous = tracker.get_slot("previous_solution")
-        catalogue = load_catalogue()
-        if not previous or previous not in catalogue.solutions:
+        solution = entry_for(tracker.get_slot("previous_solution"))
+        if solution is None:
             dispatcher.utter_message(response="utter_nothing_to_go_back_to")
             return []
-        solution = catalogue.get(previous)
-        return show_solution(dispatcher, tracker, solution, tracker.get_slot("previous_variant"), solution.intent)
+        return show_solution(dispatcher, tracker, solution, tracker.get_slot("previous_variant"), area_of(solution))
 
 
 class ActionOutOfScope(Action):
@@ -306,6 +439,8 @@ class ActionOutOfScope(Action):
         return "action_out_of_scope"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        if acute(tracker.latest_message.get("text") or ""):
+            return acute_help(dispatcher, tracker)
         answered = answer_in_context(dispatcher, tracker)
         if answered is not None:
             return answered
@@ -325,16 +460,24 @@ class ActionFallback(Action):
         return "action_fallback"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        if acute(tracker.latest_message.get("text") or ""):
+            return acute_help(dispatcher, tracker)
         answered = answer_in_context(dispatcher, tracker)
         if answered is not None:
             return answered
         attempt = int(tracker.get_slot("fallback_count") or 0) + 1
+        between = clarification(tracker)
+        if between:  # between two next steps: ask, rather than "not understood"
+            return ask_which(dispatcher, tracker, between)
         buttons = topic_buttons(tracker.latest_message.get("intent_ranking") or [])
         if attempt == 1:
             dispatcher.utter_message(response="utter_fallback", buttons=buttons)
             dispatcher.utter_message(json_message=contract.Fallback(attempt).to_dict())
             if helping(tracker):  # acting for someone else: fuldmagt, whatever the NLU made of it
                 surface_fuldmagt(dispatcher)
+            # never a dead end: the kommune's Borgerservice and a person are always a way on
+            contact = kommune_for(tracker).contact_text()
+            dispatcher.utter_message(text=f"Du kan også få hjælp af Borgerservice. {contact}", buttons=[HUMAN_BUTTON])
             return [SlotSet("fallback_count", attempt)]
         dispatcher.utter_message(response="utter_fallback_again", buttons=buttons)
         dispatcher.utter_message(json_message=contract.Fallback(attempt).to_dict())
@@ -364,8 +507,12 @@ class ActionHandoff(Action):
         return "action_handoff"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
-        stuck_before = tracker.get_slot("stuck_area") is not None
-        reason = contract.SOLUTION_NOT_WORKING if stuck_before else contract.REQUESTED_BY_CITIZEN
+        if tracker.get_slot("area") == ACUTE_TOPIC:
+            reason = contract.ACUTE
+        elif tracker.get_slot("stuck_area") is not None:
+            reason = contract.SOLUTION_NOT_WORKING
+        else:
+            reason = contract.REQUESTED_BY_CITIZEN
         return hand_off(dispatcher, tracker, reason)
 
 
@@ -378,4 +525,8 @@ class ActionContactBorgerservice(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         kommune = kommune_for(tracker)
         dispatcher.utter_message(response="utter_contact_borgerservice", contact=kommune.contact_text())
+        if no_answer(tracker.latest_message.get("text") or ""):
+            # "they never answer my e-mail": the phone, and a person here and now
+            dispatcher.utter_message(text="Det er træls at vente på svar. Du kan ringe til Borgerservice, "
+                                          "eller du kan skrive med en medarbejder her.", buttons=[HUMAN_BUTTON])
         return []

@@ -81,6 +81,31 @@ HELPING_OTHERS_CUES = re.compile(
     r"for (min|mine) " + _RELATIVE + r"|paa vegne af|paa hans vegne|paa hendes vegne|"
     r"hjaelp\w*\b.{0,20}\b(min|mine) " + _RELATIVE
 )
+# Danger or nowhere to sleep: acute help comes first, whatever else the message is about.
+ACUTE_CUES = re.compile(
+    r"\b(slaar|slar|slog|sparker|sparkede|truer|truede|taesker|tasker|taeskede|kvaeler|kvalte|"
+    r"mishandler|mishandlede|overfaldt|overfalder) "
+    r"(mig|os|min|mine|hende|ham|boernene|bornene|barnet|vores)\b|"
+    r"\btruer med at\b|\b(bliver|blir|blev|bli) (slaaet|slaet|slaat|banket|tævet|taevet)\b|og slaar\b|"
+    r"\bhvor (kan|skal|ka) jeg (sove|bo|overnatte)\b.{0,20}\b(i nat|i aften)|krise ?center|natcafe\w*|"
+    r"\b(socialvagt\w*|doegnvagt\w*|akut\w* socialraadgiv\w*)\b|"
+    r"hits me|beats me|nowhere to sleep|homeless|"
+    r"\b(vold|voldelig\w*|voldtaeg\w*|\w*krisecent\w*|kvindehjem\w*|herberg\w*|forsorgshjem\w*|"
+    r"hjemloes\w*|hjemlos\w*|hjemlose\w*)\b|"
+    r"(ingen steder|intet sted|ikke noget sted|ingen sted|ikke et sted|ikke nogen steder) "
+    r"(at |hvor jeg kan )?(sove|bo|vaere|gaa hen|ga hen|overnatte)|"
+    r"(sove|sover|sovet|overnatte\w*) (paa|pa|i) (gaden|gade|en baenk|trappeopgang\w*|bilen|min bil)|"
+    r"sove ude|sover ude|"
+    r"smidt (mig |os )?ud|smed (mig|os) ud|kastet (mig |os )?ud|sat paa gaden|sat pa gaden|"
+    r"(toer|tor|tør) ikke (at )?(tage|gaa|ga|komme|vaere|tage) hjem|"
+    r"bange for (min|hans|hendes|mine) (mand|kone|kaereste|karaste|kareste|far|mor|eks|samlever)|"
+    r"tage livet af mig|vil ikke leve mere|selvmord"
+)
+# "kommunen svarer aldrig på min mail"
+NO_ANSWER_CUES = re.compile(
+    r"svare[rt]? (aldrig|ikke|ik)|(intet|ingen|ikke faaet|ikke fået|aldrig faaet|aldrig fået)( noget)? svar|"
+    r"hoerer (aldrig|ikke) fra|hører (aldrig|ikke) fra|ingen (reaktion|respons)"
+)
 READING_CUES = re.compile(
     r"\b(laes\w*|las|finde|finder|mangler|brev\w*|mit\.?dk|e-?boks|app\w*|indbakke|"
     r"besked\w*|notifikation\w*|post fra)\b"
@@ -125,6 +150,16 @@ def faq_topic(text: str) -> Optional[str]:
 
 def helping_someone_else(text: str) -> bool:
     return bool(HELPING_OTHERS_CUES.search(fold(text)))
+
+
+def acute(text: str) -> bool:
+    """Danger at home, nowhere to sleep tonight, thoughts of suicide."""
+    return bool(ACUTE_CUES.search(fold(text)))
+
+
+def no_answer(text: str) -> bool:
+    """The citizen never gets an answer from the kommune."""
+    return bool(NO_ANSWER_CUES.search(fold(text)))
 
 
 def _marker_before(text: str, entity: Mapping[str, Any]) -> Optional[str]:

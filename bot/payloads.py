@@ -3,9 +3,10 @@
 A payload (`/intent` or `/intent{"entity": "value"}`, Rasa's intent shortcut)
 sets the intent and entities directly, so the chat API accepts only what the
 bot itself offers: `/<intent>` for an intent of domain.yml (the actions build
-such buttons from intent names), and a payload with entities only when
+such buttons from intent names), a payload with entities only when
 domain.yml's responses contain exactly that button (same intent, same
-entities and values). Anything else is refused.
+entities and values), and a topic's button (`/topic{"topic": "<id>"}` for a
+topic of content/topics/). Anything else is refused.
 """
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ from pathlib import Path
 from typing import Any, Dict, FrozenSet, Optional, Tuple
 
 import yaml
+
+from borgerguide.topics import TOPIC_ENTITY, TOPIC_INTENT, load_topics
 
 DOMAIN = Path(__file__).resolve().parent.parent / "domain.yml"
 SHORTCUT = re.compile(r"/(?P<intent>[a-z_]{2,40})(?P<entities>\{.*\})?", re.DOTALL)
@@ -64,4 +67,7 @@ def is_bot_payload(payload: str) -> bool:
     intent, entities = parts
     if intent not in intents:
         return False
+    if intent == TOPIC_INTENT and len(entities) == 1:  # a topic's button (borgerguide.topics.topic_payload)
+        (entity, value), = entities
+        return entity == TOPIC_ENTITY and value in load_topics()
     return not entities or (intent, entities) in buttons

@@ -29,6 +29,7 @@ from borgerguide import contract
 from borgerguide.clock import as_utc, danish_day
 from borgerguide.kommuner import DEFAULT_ID, resolve_kommune
 from borgerguide.redaction import redact
+from borgerguide.topics import TOPIC_ENTITY, TOPIC_INTENT
 from bot.stores.analytics import (
     CORRECTION_CUE, DEFAULT_LOW_CONFIDENCE, EVENT_MARKERS, ROLLUP_VALUES, ROLLUPS, SKIP_INTENTS, day_kommune,
     facts, metadata as analytics_metadata, monthly, rollup, service_areas, unresolved,
@@ -382,7 +383,12 @@ class AnalyticsProjection(Projection):
         if fact.paused:  # written to a member of staff: not the bot's to understand
             return
         if text.startswith("/"):  # a button: the citizen chose, nothing to understand
-            intent = text[1:].split("{", 1)[0]
+            intent, _, entities = text[1:].partition("{")
+            if intent == TOPIC_INTENT:  # /topic{"topic": "affald"}
+                try:
+                    intent = str(json.loads("{" + entities).get(TOPIC_ENTITY) or intent)
+                except (ValueError, AttributeError):
+                    pass
             if intent in self.areas:
                 fact.area = intent
             fact.last_user = None
@@ -408,6 +414,9 @@ class AnalyticsProjection(Projection):
             self._record(fact, record, "out_of_scope", None, out)
         elif confidence < self.low_confidence:
             self._record(fact, record, "low_confidence", None, out)
+        if name == TOPIC_INTENT:  # a topic: its id is the area (the entity says which)
+            name = next((str(e.get("value")) for e in parse_data.get("entities") or []
+                         if e.get("entity") == TOPIC_ENTITY), name)
         if name in self.areas and confidence >= self.low_confidence:
             fact.area = name
         fact.last_user = record

@@ -17,6 +17,7 @@ from typing import Dict, Iterable, List, Optional, Set, Tuple
 import sqlalchemy as sa
 import yaml
 
+from borgerguide.topics import TOPIC_INTENT, TOPIC_PREFIX, load_topics
 from bot.stores import analytics
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,7 +33,9 @@ def domain_intents(domain: Path = ROOT / "domain.yml") -> List[str]:
 
 
 def valid_labels() -> Set[str]:
-    return set(domain_intents()) | {analytics.NOISE}
+    """The domain's intents, each topic as its training intent (`topic_<id>`), and noise."""
+    topics = {TOPIC_PREFIX + topic_id for topic_id in load_topics()}
+    return (set(domain_intents()) - {TOPIC_INTENT}) | topics | {analytics.NOISE}
 
 
 def _key(text: str) -> str:
@@ -61,12 +64,15 @@ def clean(text: str) -> str:
     return _ANNOTATION.sub("] ", _SPACE.sub(" ", text).strip())
 
 
-def collect(engine: sa.engine.Engine, known: Optional[Set[str]] = None) -> Tuple[Dict[str, List[str]], Dict[str, int]]:
-    """Labelled texts per intent, and what was left out and why."""
+def collect(engine: sa.engine.Engine, kommune: Optional[str] = None,
+            known: Optional[Set[str]] = None) -> Tuple[Dict[str, List[str]], Dict[str, int]]:
+    """Labelled texts per intent (of one kommune, when given), and what was left out and why."""
     known = existing_examples() if known is None else known
     labels = valid_labels()
     query = sa.select(analytics.unresolved.c.text, analytics.unresolved.c.label).where(
         analytics.unresolved.c.label.isnot(None)).order_by(analytics.unresolved.c.id)
+    if kommune:
+        query = query.where(analytics.unresolved.c.kommune == kommune)
     by_intent: Dict[str, List[str]] = {}
     skipped = {"noise": 0, "already_in_training_data": 0, "duplicate": 0, "unknown_intent": 0, "empty": 0}
     seen: Set[str] = set()

@@ -1,11 +1,13 @@
 #!/usr/bin/env python
 """`rasa data validate`, with every warning either explained or fatal.
 
-The one kind of warning Rasa gives that is expected here: a response "not
-used in any story or rule" that a custom action sends (Rasa's validator does
-not read the actions), or that one of Rasa's default actions sends. Such a
-warning is explained when the response name appears in actions/*.py or in
-SENT_BY_RASA; any other warning fails the check.
+The warnings Rasa gives that are expected here: a response "not used in any
+story or rule" that a custom action sends (Rasa's validator does not read the
+actions) or one of Rasa's default actions sends; and the topics, which the
+training data labels `topic_<id>` while the domain has the one intent `topic`
+(nlu_components/topics.py). Such a warning is explained when the response name
+appears in actions/*.py or SENT_BY_RASA, or the topic has an entry in
+content/topics/; any other warning fails the check.
 """
 from __future__ import annotations
 
@@ -17,6 +19,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 UNUSED_RESPONSE = re.compile(r"The utterance '(\w+)' is not used in any story or rule")
+# Topics: the training data labels each `topic_<id>`, the domain has one intent
+# `topic` (nlu_components/topics.py maps them after the classifier).
+TOPIC_NOT_IN_DOMAIN = re.compile(r"labeled with intent 'topic_(\w+)'\. This intent is not listed in your domain")
+TOPIC_NOT_IN_DATA = "The intent 'topic' is listed in the domain file, but is not found in the NLU training data"
 WARNING = re.compile(r"UserWarning: (.*)")
 # Responses that Rasa's own default actions send (not visible to the validator).
 SENT_BY_RASA = {"utter_restart": "action_restart"}
@@ -31,6 +37,7 @@ def main() -> int:
     )
     output = result.stdout + result.stderr
     actions_code = "\n".join(p.read_text() for p in (ROOT / "actions").glob("*.py"))
+    topics = {p.stem for p in (ROOT / "content" / "topics").glob("*.yml")}
     unexplained = []
     explained = []
     for line in output.splitlines():
@@ -39,10 +46,15 @@ def main() -> int:
             continue
         warning = re.sub(r"\x1b\[[0-9;]*m", "", match.group(1)).strip()
         used = UNUSED_RESPONSE.search(warning)
-        if used and f'"{used.group(1)}"' in actions_code:
-            explained.append(f"{used.group(1)} (sent by a custom action)")
+        topic = TOPIC_NOT_IN_DOMAIN.search(warning)
+        if topic and topic.group(1) in topics:
+            explained.append(f"topic_{topic.group(1)} (a topic of content/topics/: the intent `topic` in the domain)")
+        elif TOPIC_NOT_IN_DATA in warning:
+            explained.append("topic (its training data is topic_<id>, mapped by nlu_components/topics.py)")
+        elif used and f'"{used.group(1)}"' in actions_code:
+            explained.append(f"response {used.group(1)} (sent by a custom action)")
         elif used and used.group(1) in SENT_BY_RASA:
-            explained.append(f"{used.group(1)} (sent by Rasa's {SENT_BY_RASA[used.group(1)]})")
+            explained.append(f"response {used.group(1)} (sent by Rasa's {SENT_BY_RASA[used.group(1)]})")
         else:
             unexplained.append(warning)
     if result.returncode != 0:
@@ -50,7 +62,7 @@ def main() -> int:
         print("rasa data validate failed.", file=sys.stderr)
         return 1
     for item in explained:
-        print(f"explained: response {item}")
+        print(f"explained: {item}")
     for warning in unexplained:
         print(f"UNEXPLAINED WARNING: {warning}", file=sys.stderr)
     if unexplained:

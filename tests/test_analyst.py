@@ -626,3 +626,28 @@ def test_erasing_the_newest_conversation_does_not_hide_the_next_one(tmp_path):
     period = analytics.Period(date.today() - timedelta(days=1), date.today() + timedelta(days=1))
     assert [m.conversation_id for m in analytics.unresolved_messages(web, period, "handoff")] == \
         ["next-one", "older-one"]
+
+
+async def test_topics_are_counted_and_can_be_labelled(aiohttp_client, app):
+    """An analyst sees which topics are asked (by name, with the service areas)
+    and labels an unresolved message with a topic for the training data."""
+    kommune = new_kommune()
+    citizen = await aiohttp_client(app)
+    await chat(citizen, f"tp-{uuid.uuid4().hex[:12]}", "hvornår bliver min skraldespand tømt", kommune)
+    await chat(citizen, f"tp-{uuid.uuid4().hex[:12]}", "/topic{\"topic\": \"bibliotek\"}", kommune)
+    await chat(citizen, f"tp-{uuid.uuid4().hex[:12]}", "plimf zorg vrumt", kommune)
+    await sync(app)
+    analyst = await login(aiohttp_client, app, "carl")
+    overview = await (await analyst.get("/api/analyst/overview", params={"kommune": kommune})).json()
+    areas = {row["area"]: row["name"] for row in overview["top_areas"]}
+    from borgerguide.topics import load_topics
+
+    for topic_id in ("affald", "bibliotek"):
+        assert areas.get(topic_id) == load_topics()[topic_id].name, areas
+    unresolved = await (await analyst.get("/api/analyst/unresolved", params={"kommune": kommune})).json()
+    ids = [m["id"] for m in unresolved["messages"] if "plimf" in m["text"]]
+    response = await analyst.post("/api/analyst/labels", json={"ids": ids, "intent": "topic_affald"},
+                                  headers={"X-CSRF-Token": analyst.csrf})
+    assert (await response.json()) == {"labelled": 1}
+    exported = yaml.safe_load(await (await analyst.get("/api/analyst/export")).text())
+    assert any(item["intent"] == "topic_affald" and "plimf" in item["examples"] for item in exported["nlu"])

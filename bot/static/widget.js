@@ -90,6 +90,7 @@
       var m = entry.message;
       if (m.text) log.appendChild(el("p", "msg bot" + (m.staff ? " staff" : ""), (m.staff ? "Medarbejder: " : "") + m.text));
       if (m.custom && m.custom.type === "solution") log.appendChild(card(m.custom));
+      if (m.custom && m.custom.type === "referral") log.appendChild(referral(m.custom));
       if (m.custom && m.custom.type === "notice") log.appendChild(el("p", "notice", m.custom.text));
       if (m.buttons && m.buttons.length && entry.live) {
         var wrap = el("div", "buttons");
@@ -119,6 +120,28 @@
     if (c.login && c.login !== "Ingen") box.appendChild(el("p", "login", "Du skal bruge: " + c.login));
     return box;
   }
+  // Another authority handles it: who, its page and (where known) its phone.
+  function referral(c) {
+    var box = el("div", "card referral");
+    box.appendChild(el("h3", "card-title", c.title));
+    box.appendChild(el("p", "authority", "Det klarer " + (c.authority_name || c.authority) + "."));
+    var ol = el("ol", "steps");
+    (c.steps || []).forEach(function (s) { ol.appendChild(el("li", null, s)); });
+    box.appendChild(ol);
+    var url = safeUrl(c.url);
+    if (url) {
+      var a = el("a", "go", "Gå til " + (c.authority_name || "siden"));
+      a.href = url; a.target = "_blank"; a.rel = "noopener noreferrer";
+      box.appendChild(a);
+    }
+    if (c.phone) {
+      var tel = el("a", "phone", "Ring " + c.phone);
+      tel.href = "tel:" + String(c.phone).replace(/[^+0-9]/g, "");
+      box.appendChild(tel);
+    }
+    if (c.login && c.login !== "Ingen") box.appendChild(el("p", "login", "Du skal bruge: " + c.login));
+    return box;
+  }
   function redraw() {
     log.textContent = "";
     var lastBot = -1;
@@ -142,15 +165,16 @@
     var f = el("form", "callback");
     f.appendChild(el("p", null, "Skriv dit telefonnummer, så ringer Borgerservice dig op."));
     var pl = el("label", null, "Telefonnummer"); var phone = el("input"); phone.id = "bg-phone"; phone.type = "tel"; pl.htmlFor = "bg-phone";
+    var nl = el("label", null, "Dit navn (hvis du vil)"); var name = el("input"); name.id = "bg-name"; name.autocomplete = "name"; nl.htmlFor = "bg-name";
     var tl = el("label", null, "Hvornår passer det dig?"); var when = el("input"); when.id = "bg-when"; tl.htmlFor = "bg-when";
     var cl = el("label", "consent"); var consent = el("input"); consent.type = "checkbox"; consent.id = "bg-consent";
-    cl.append(consent, document.createTextNode(" Ja, I må gemme mit nummer og ringe til mig om denne sag."));
+    cl.append(consent, document.createTextNode(" Ja, I må gemme mit nummer og navn og ringe til mig om denne sag."));
     var ok = el("button", "send", "Ring mig op"); ok.type = "submit";
-    f.append(pl, phone, tl, when, cl, ok);
+    f.append(pl, phone, nl, name, tl, when, cl, ok);
     f.addEventListener("submit", function (e) {
       e.preventDefault();
       post("/api/chat/callback", {sender: state.sender, token: state.token, escalation_id: h.escalation_id,
-                                  phone: phone.value, time: when.value, consent: consent.checked})
+                                  phone: phone.value, name: name.value, time: when.value, consent: consent.checked})
         .then(function (d) { status.textContent = d.error || d.message; if (!d.error) f.remove(); });
     });
     log.appendChild(f);
@@ -240,13 +264,16 @@
       if (e.kind === "user") return "Du: " + e.text;
       var m = e.message, parts = [];
       if (m.text) parts.push((m.staff ? "Medarbejder: " : "Borgerguiden: ") + m.text);
-      if (m.custom && m.custom.type === "solution") {
-        parts.push(m.custom.title + " (" + m.custom.url + ")");
+      if (m.custom && (m.custom.type === "solution" || m.custom.type === "referral")) {
+        parts.push(m.custom.title + (m.custom.url ? " (" + m.custom.url + ")" : "") +
+                   (m.custom.phone ? ", tlf. " + m.custom.phone : ""));
         (m.custom.steps || []).forEach(function (s, i) { parts.push("  " + (i + 1) + ". " + s); });
       }
       return parts.join("\n");
     }).filter(Boolean);
-    var blob = new Blob(["Samtale med Borgerguiden\n\n" + lines.join("\n") + "\n"], {type: "text/plain;charset=utf-8"});
+    // The conversation's id: with it Borgerservice can find, export or delete the conversation.
+    var head = "Samtale med Borgerguiden\nSamtale-id: " + state.sender + "\n\n";
+    var blob = new Blob([head + lines.join("\n") + "\n"], {type: "text/plain;charset=utf-8"});
     var a = document.createElement("a");
     a.href = URL.createObjectURL(blob);
     a.download = "borgerguide-samtale.txt";

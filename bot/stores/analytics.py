@@ -28,6 +28,7 @@ import sqlalchemy as sa
 from borgerguide import contract
 from borgerguide.clock import DANISH_TIME, as_utc
 from borgerguide.content import content_dir, read_yaml
+from borgerguide.topics import load_topics
 from bot.stores.ratings import ratings
 
 # why a citizen's message is unresolved (two of them are named after the bot's message)
@@ -108,8 +109,10 @@ unresolved = sa.Table(
     sa.UniqueConstraint("event_id", "reason", name="uq_unresolved_event_reason"),
 )
 def service_areas() -> Dict[str, str]:
-    """Service intent -> short Danish name (content/areas.yml)."""
-    return dict(read_yaml(content_dir() / "areas.yml").get("areas") or {})
+    """Service intent or topic id -> short Danish name (content/areas.yml, content/topics/)."""
+    names = dict(read_yaml(content_dir() / "areas.yml").get("areas") or {})
+    names.update({topic.id: topic.name for topic in load_topics().values()})
+    return names
 
 
 # --- reading -----------------------------------------------------------------------
@@ -301,19 +304,22 @@ def unresolved_messages(engine: sa.engine.Engine, period: Period, reason: Option
                 for r in connection.execute(query)]
 
 
-def label(engine: sa.engine.Engine, ids: Iterable[int], intent: str, who: str) -> int:
-    """Labels messages with an intent (or `noise`); returns how many."""
+def label(engine: sa.engine.Engine, ids: Iterable[int], intent: str, who: str, kommune: Optional[str] = None) -> int:
+    """Labels messages with an intent (or `noise`), only those of `kommune`
+    when one is given; returns how many."""
     ids = sorted({int(i) for i in ids})
     if not ids:
         return 0
+    where = [unresolved.c.id.in_(ids)] + ([unresolved.c.kommune == kommune] if kommune else [])
     with engine.begin() as connection:
-        result = connection.execute(unresolved.update().where(unresolved.c.id.in_(ids)).values(
+        result = connection.execute(unresolved.update().where(*where).values(
             label=intent, labelled_by=who, labelled_at=datetime.now(timezone.utc)))
     return result.rowcount
 
 
-def unlabel(engine: sa.engine.Engine, ids: Iterable[int]) -> int:
+def unlabel(engine: sa.engine.Engine, ids: Iterable[int], kommune: Optional[str] = None) -> int:
+    where = [unresolved.c.id.in_(list(ids))] + ([unresolved.c.kommune == kommune] if kommune else [])
     with engine.begin() as connection:
-        result = connection.execute(unresolved.update().where(unresolved.c.id.in_(list(ids))).values(
+        result = connection.execute(unresolved.update().where(*where).values(
             label=None, labelled_by=None, labelled_at=None))
     return result.rowcount
