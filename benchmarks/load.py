@@ -5,6 +5,7 @@ started on free ports by scripts/stack.py.
 
     make bench-load                                   # ours vs stock (launch/ and `rasa run`), embedded, 20 conversations, 60 s each
     python benchmarks/load.py --config ours --duration 120 --concurrency 40
+    python benchmarks/load.py --config ours --before OLD.tar.gz --typed  # an older model, then today's; free text
     python benchmarks/load.py --profile production --rasa-instances 2
     python benchmarks/load.py --config ours --soak 60  # 60 min; memory every 30 s, does it level off?
 
@@ -167,6 +168,7 @@ class Material:
 
     by_intent: Dict[str, List[str]]
     next_step: List[str]
+    open_traffic: List[str]
 
     @classmethod
     def load(cls) -> "Material":
@@ -187,7 +189,19 @@ class Material:
                     by_intent.setdefault(step.get("intent", ""), []).append(user)
                     if step.get("intent") == "next_step":
                         next_step.append(user)
-        return cls(by_intent=by_intent, next_step=next_step or ["næste"])
+        traffic = yaml.safe_load((ROOT / "tests" / "nlu" / "open_traffic.yml").read_text(encoding="utf-8"))
+        return cls(by_intent=by_intent, next_step=next_step or ["næste"],
+                   open_traffic=[m["text"] for m in traffic["messages"]])
+
+    def request(self, rng: random.Random, typed: bool) -> str:
+        """A citizen's first real message: a service request or, typed, anything
+        a Borgerservice chat receives (service areas, topics, unrelated)."""
+        if not typed:
+            return self.pick(rng, rng.choice(SERVICE_INTENTS))
+        if rng.random() < 0.5:
+            return rng.choice(self.open_traffic)
+        topics = [i for i in self.by_intent if i.startswith("topic_")]
+        return self.pick(rng, rng.choice(SERVICE_INTENTS + topics))
 
     def pick(self, rng: random.Random, intent: str) -> str:
         return rng.choice(self.by_intent[intent])
@@ -229,7 +243,7 @@ class Run:
 
 
 async def conversation(session, url: str, rng: random.Random, material: Material, run: Run,
-                       stop_at: float, think: float, budget: "Budget", timeout: float) -> None:
+                       stop_at: float, think: float, budget: "Budget", timeout: float, typed: bool = False) -> None:
     import aiohttp
 
     sender = f"bench-{uuid.uuid4().hex[:20]}"
@@ -275,7 +289,7 @@ async def conversation(session, url: str, rng: random.Random, material: Material
     if rng.random() < 0.7:
         if await say("greet", material.pick(rng, "greet")) is None:
             return
-    answer = await say("service", material.pick(rng, rng.choice(SERVICE_INTENTS)))
+    answer = await say("service", material.request(rng, typed))
     if answer is None:
         return
     for _ in range(2):  # at most two clarifying questions (day care asks what, then the age)
@@ -284,7 +298,7 @@ async def conversation(session, url: str, rng: random.Random, material: Material
                               for m in answer):
             break
         button = rng.choice(buttons)
-        if rng.random() < 0.5:
+        if not typed and rng.random() < 0.5:
             answer = await say("clarify", payload=button["payload"])  # clicked
         else:
             answer = await say("clarify", text=button.get("title") or "ja")  # typed
@@ -319,7 +333,7 @@ class Budget:
 
 
 async def drive(url: str, concurrency: int, duration: float, turns: Optional[int], think: float,
-                seed: int, timeout: float) -> Tuple[Run, float]:
+                seed: int, timeout: float, typed: bool = False) -> Tuple[Run, float]:
     import aiohttp
 
     material = Material.load()
@@ -332,7 +346,7 @@ async def drive(url: str, concurrency: int, duration: float, turns: Optional[int
         async def citizen(index: int) -> None:
             rng = random.Random(seed * 1000 + index)
             while time.monotonic() < stop_at and not budget.exhausted:
-                await conversation(session, url, rng, material, run, stop_at, think, budget, timeout)
+                await conversation(session, url, rng, material, run, stop_at, think, budget, timeout, typed)
 
         started = time.monotonic()
         await asyncio.gather(*(citizen(i) for i in range(concurrency)))
@@ -698,7 +712,7 @@ def measure(name: str, stack, args) -> Dict[str, Any]:
         client_cpu = sum(os.times()[:2])
         t0 = time.monotonic()
         run, elapsed = asyncio.run(drive(url, args.concurrency, duration, args.turns, args.think,
-                                         args.seed, args.timeout))
+                                         args.seed, args.timeout, args.typed))
         memory.stop()
         for spy in spies:
             spy.wait(timeout=60)
@@ -754,6 +768,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--duration", type=float, default=60.0, help="seconds per configuration (default 60)")
     parser.add_argument("--turns", type=int, help="stop after this many messages instead of after --duration")
     parser.add_argument("--warmup", type=float, default=5.0, help="seconds at the start not counted (default 5)")
+    parser.add_argument("--typed", action="store_true",
+                        help="free text only: every message typed (a question's buttons answered by typing their "
+                             "title), first requests from the held-out service areas and topics and the open-traffic "
+                             "set (tests/nlu/open_traffic.yml)")
     parser.add_argument("--think", type=float, default=0.0, help="mean pause between a citizen's messages, s")
     parser.add_argument("--timeout", type=float, default=60.0, help="client timeout per message, s")
     parser.add_argument("--soak", type=float, metavar="MINUTES",
@@ -772,6 +790,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--reuse-stock", action="store_true",
                         help="use the cached stock model even if data/ or domain.yml changed since")
     parser.add_argument("--fold", type=Path, help="summarise a py-spy raw profile and exit")
+    parser.add_argument("--before", type=Path, metavar="MODEL",
+                        help="measure this model first, in the same run and with the same code (e.g. the model "
+                             "trained before a change of data or config: before and after side by side)")
     parser.add_argument("--stock-as-shipped", action="store_true",
                         help="run the stock configuration with Rasa's own `rasa run` (no launch/: no speed-ups, "
                              "Rasa's 5-minute action timeout), as a team would get it out of the box")
@@ -809,6 +830,11 @@ def main(argv: Optional[List[str]] = None) -> int:
     except ValueError as error:
         parser.error(str(error))
     models = {"ours": MODEL}
+    if args.before:
+        if not args.before.exists():
+            parser.error(f"--before: {args.before} does not exist")
+        models["before"] = args.before
+        plans = [("before", False)] + plans
     if any(config == "stock" for config, _ in plans):
         models["stock"] = ensure_stock_model(args.reuse_stock)
 
