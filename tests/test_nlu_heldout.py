@@ -66,6 +66,14 @@ def test_open_traffic_is_not_in_the_training_data():
     assert overlap == []
 
 
+def test_topic_probes_are_not_in_the_training_data():
+    """tests/test_topics.py reaches every topic from words the model never saw."""
+    training = training_texts()
+    probes = yaml.safe_load((ROOT / "tests" / "nlu" / "topic_probes.yml").read_text(encoding="utf-8"))
+    overlap = [text for texts in probes.values() for text in texts if text.strip().lower() in training]
+    assert overlap == []
+
+
 def test_heldout_accuracy_and_out_of_scope_recognition(stack):
     results = []
     for intent, text in heldout_examples():
