@@ -56,6 +56,9 @@ ACUTE_TOPIC = "akut_hjaelp"
 CLARIFY_MARGIN = 0.25
 CLARIFY_SURE = 0.8
 CLARIFY_SECOND = 0.1
+# ... and this close for a pair the catalogue declares easily confused
+# (a topic's `confusable`: kørestol / kørekort, børnecheck / folkepension)
+CLARIFY_MARGIN_CONFUSABLE = 0.5
 Entry = Union[Solution, Topic]
 
 
@@ -109,10 +112,23 @@ def clarification(tracker: Tracker) -> Optional[List[Tuple[str, float, Dict[str,
     steps = likely_next_steps(message.get("intent_ranking") or [])
     if len(steps) < 2:
         return None
-    (_, first, _), (_, second, _) = steps[0], steps[1]
-    if first >= CLARIFY_SURE or second < CLARIFY_SECOND or first - second >= CLARIFY_MARGIN:
+    (first_name, first, _), (second_name, second, _) = steps[0], steps[1]
+    margin = CLARIFY_MARGIN_CONFUSABLE if confusable(first_name, second_name) else CLARIFY_MARGIN
+    if first >= CLARIFY_SURE or second < CLARIFY_SECOND or first - second >= margin:
         return None
     return steps[:2]
+
+
+def confusable(one: str, other: str) -> bool:
+    """Does the catalogue declare these two next steps (intent names: a
+    service intent or `topic_<id>`) easily confused, in either direction?"""
+    topics = load_topics()
+    ids = [topic_of(one) or one, topic_of(other) or other]
+    for this, that in (ids, ids[::-1]):
+        topic = topics.get(this)
+        if topic is not None and that in topic.confusable:
+            return True
+    return False
 
 
 def ask_which(dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -327,6 +343,10 @@ class ActionRouteTopic(Action):
         text = tracker.latest_message.get("text") or ""
         if topic.acute or acute(text):
             events = acute_help(dispatcher, tracker)
+            confidence = float((tracker.latest_message.get("intent") or {}).get("confidence") or 0)
+            if not topic.acute and confidence < CLARIFY_SURE:
+                # the words say acute, the classifier is unsure what else: no guessed card beside the help
+                topic = load_topics().get(ACUTE_TOPIC) or topic
             if topic.acute:
                 return events + show_solution(dispatcher, tracker, topic, None, topic.id)
         else:

@@ -141,9 +141,39 @@ def test_a_message_between_two_next_steps_is_asked_not_guessed():
     clear = [{"name": "topic_hjaelpemidler", "confidence": 0.93}, {"name": "driving_licence", "confidence": 0.03}]
     assert [m["custom"]["topic"] for m in run(clear) if (m.get("custom") or {}).get("type") == "solution"] == \
         ["hjaelpemidler"]
+    # a pair the catalogue declares easily confused is asked about with a wider margin
+    assert "state_pension" in load_topics()["boerneydelse"].confusable
+    apart = [{"name": "topic_boerneydelse", "confidence": 0.6}, {"name": "state_pension", "confidence": 0.25}]
+    asked = [m["custom"] for m in run(apart) if (m.get("custom") or {}).get("type") == "clarify"]
+    assert asked and asked[0]["options"] == ["topic:boerneydelse", "state_pension"]
+    unrelated = [{"name": "topic_hjaelpemidler", "confidence": 0.6}, {"name": "topic_valg", "confidence": 0.25}]
+    assert not [m for m in run(unrelated) if (m.get("custom") or {}).get("type") == "clarify"]
     chosen = run(close, text=topic_payload("hjaelpemidler"))
     assert [m["custom"]["topic"] for m in chosen if (m.get("custom") or {}).get("type") == "solution"] == \
         ["hjaelpemidler"]
+
+
+def test_acute_words_with_an_unsure_topic_get_the_acute_card_not_a_guess():
+    """Acute words and a classifier unsure what else the message is about:
+    the help, then the acute topic's card, never a guessed card beside it; a
+    confident other topic keeps its card after the help."""
+    from rasa_sdk.executor import CollectingDispatcher
+
+    from actions.actions import ActionRouteTopic
+    from test_actions import tracker
+
+    def cards(confidence):
+        state = tracker("topic", "er blevet smidt ud af min kæreste og står på gaden med min taske",
+                        [{"entity": "topic", "value": "begravelseshjaelp"}], metadata={"kommune": KOMMUNE})
+        state.latest_message["intent"]["confidence"] = confidence
+        dispatcher = CollectingDispatcher()
+        ActionRouteTopic().run(dispatcher, state, {})
+        assert "112" in dispatcher.messages[0]["text"], "the help comes first"
+        return [m["custom"].get("topic") for m in dispatcher.messages
+                if (m.get("custom") or {}).get("type") in ("solution", "referral")]
+
+    assert cards(0.5) == ["akut_hjaelp"]
+    assert cards(0.95) == ["begravelseshjaelp"]
 
 
 def test_choosing_a_button_of_the_question_gives_its_card(stack):
