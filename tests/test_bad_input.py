@@ -142,6 +142,11 @@ async def test_typed_text_never_forces_an_intent_or_sets_a_slot(client, stack, t
     shortcut_entities = json.loads(text[text.index("{"):]) if "{" in text else {}
     for slot, value in shortcut_entities.items():
         assert state["slots"].get(slot) != value, f"typed text set the slot {slot}"
+    if intent["name"] == "request_human":
+        # the words "request human" do ask for a person, and the classifier may read them so
+        # (confidence < 1, no shortcut entities: checked above): then a real hand-off, offered in the answer
+        assert [m for m in answer["messages"] if (m.get("custom") or {}).get("type") == "handoff"], answer
+        return
     assert not [e for e in state["events"] if e["event"] == "pause"], "typed text handed the conversation over"
     await goes_on(client, sender)
 

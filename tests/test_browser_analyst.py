@@ -37,7 +37,8 @@ def wait_until(check, timeout=20.0):
 
 def test_overview_charts_and_labelling_a_group(web, browser):
     kommune = fresh_kommune()
-    texts = ["hvornår henter i storskrald på min vej", "kan i hente storskrald", "bestil afhentning af storskrald"]
+    # not understood by the bot (waste collection is a topic now; the swimming pool is not)
+    texts = ["hvornår åbner svømmehallen i weekenden", "kan man leje svømmehallen", "pris for svømmehallen"]
     for text in texts:
         post_json(f"{web.web_url}/api/chat", {"sender": f"ba-{uuid.uuid4().hex[:12]}", "message": text,
                                               "kommune": kommune})
@@ -80,7 +81,7 @@ def test_overview_charts_and_labelling_a_group(web, browser):
 
     # the unresolved messages: one group, labelled with a click
     page.goto(f"{web.web_url}/analyst/unresolved?kommune={kommune}")
-    group = page.locator("section.group", has_text="storskrald")
+    group = page.locator("section.group", has_text="svømmehallen")
     assert group.count() == 1 and group.get_attribute("data-size") == "3"
     page.screenshot(path=str(ARTIFACTS / "analyst-unresolved.png"), full_page=True)
     # one message picked: only it is labelled
@@ -89,12 +90,12 @@ def test_overview_charts_and_labelling_a_group(web, browser):
     group.locator("button[type=submit]").click()
     page.wait_for_load_state()
     assert "1 besked(er) mærket" in page.locator("[role=status]").inner_text()
-    group = page.locator("section.group", has_text="storskrald")
+    group = page.locator("section.group", has_text="svømmehallen")
     assert group.get_attribute("data-size") == "2"
     # none picked: the whole group
     group.locator("select[name=intent]").select_option("out_of_scope")
     group.locator("button[type=submit]").click()
     page.wait_for_load_state()
     assert "2 besked(er) mærket" in page.locator("[role=status]").inner_text()
-    assert page.locator("section.group", has_text="storskrald").count() == 0
+    assert page.locator("section.group", has_text="svømmehallen").count() == 0
     page.close()
