@@ -15,7 +15,7 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
 from urllib.parse import urlparse
 
 from borgerguide import contract
-from borgerguide.content import REPO_ROOT, content_dir, read_yaml
+from borgerguide.content import REPO_ROOT, content_dir, read_yaml, report_problems
 
 REQUIRED_FIELDS = ("id", "intent", "title", "url", "login", "intro", "steps", "help")
 HELP_KEYS = ("fuldmagt", "borgerservice")
@@ -238,10 +238,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         print(f"FEJL: {error}", file=sys.stderr)
         return 1
     required = spec_solutions(args.spec) if args.spec.exists() else None
-    errors = validate_catalogue(data, required)
-    for problem in errors:
-        print(f"FEJL: {path}: {problem}", file=sys.stderr)
-    if errors:
+    if report_problems({str(path): validate_catalogue(data, required)}):
         return 1
     checked = "against the spec" if required is not None else "(spec not found)"
     print(f"OK: {path}: {len(data['solutions'])} solutions, checked {checked}")

@@ -5,8 +5,9 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
-from typing import Any, Dict
+from typing import Any, Dict, Iterable, Mapping
 
 import yaml
 
@@ -27,3 +28,14 @@ def read_yaml(path: Path) -> Dict[str, Any]:
     if not isinstance(data, dict):
         raise ValueError(f"{path}: expected a mapping at the top level")
     return data
+
+
+def report_problems(problems: Mapping[str, Iterable[str]]) -> bool:
+    """Prints each problem as "FEJL: <where>: <problem>" on stderr (the
+    validators' command lines); True when there was any."""
+    found = False
+    for where, messages in problems.items():
+        for message in messages:
+            found = True
+            print(f"FEJL: {where}: {message}", file=sys.stderr)  # noqa: T201 (the command lines' output)
+    return found

@@ -17,7 +17,7 @@ from typing import Any, Dict, FrozenSet, List, Mapping, Optional, Tuple
 from urllib.parse import urlparse
 
 from borgerguide.catalogue import is_https_url, load_catalogue
-from borgerguide.content import content_dir, read_yaml
+from borgerguide.content import content_dir, read_yaml, report_problems
 from borgerguide.db import database_url
 from borgerguide.kommune_content import current_revision, store_for, stored_content
 from borgerguide.clock import DANISH_TIME
@@ -301,12 +301,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("directory", nargs="?", type=Path, default=None)
     args = parser.parse_args(argv)
     results = validate_all(args.directory)
-    failed = False
-    for kommune_id, errors in results.items():
-        for error in errors:
-            failed = True
-            print(f"FEJL: {kommune_id}: {error}", file=sys.stderr)
-    if failed:
+    if report_problems(results):
         return 1
     print(f"OK: {len(results)} kommune files ({', '.join(results)})")
     return 0

@@ -18,7 +18,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from borgerguide import contract
 from borgerguide.catalogue import FAQ_KEYS, HELP_KEYS, is_https_url
-from borgerguide.content import REPO_ROOT, content_dir, read_yaml
+from borgerguide.content import REPO_ROOT, content_dir, read_yaml, report_problems
 
 KOMMUNE = "kommune"  # the authority id of the kommune's own topics
 # In the training data each topic is the intent `topic_<id>`; the dialogue
@@ -252,12 +252,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         missing = sorted(set(spec_authorities(args.spec)) - set(authorities()))
         if missing:
             results["authorities"] = [f"content/authorities.yml lacks {', '.join(missing)} of the spec"]
-    failed = False
-    for topic_id, problems in results.items():
-        for problem in problems:
-            failed = True
-            print(f"FEJL: topics/{topic_id}: {problem}", file=sys.stderr)
-    if failed:
+    if report_problems({f"topics/{topic_id}": problems for topic_id, problems in results.items()}):
         return 1
     checked = "against the spec" if spec is not None else "(spec not found)"
     print(f"OK: {len(results)} topics, checked {checked}")
