@@ -1,13 +1,15 @@
 """Shared fixtures: the trained model and the real processes on free ports."""
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import sys
+import time
 import urllib.request
 from pathlib import Path
 import os
-from typing import Any, Dict, List, Optional
+from typing import Any, Callable, Dict, Iterator, List, Optional
 
 import pytest
 
@@ -157,6 +159,14 @@ def production_web(model_path: Path, tmp_path_factory: pytest.TempPathFactory):
     prod = ProductionStack(tmp_path_factory.mktemp("production-web"), TOKEN, rasa_instances=1, web_instances=2)
     prod.env.update(BORGERGUIDE_SECRET="production-web-secret-" + "q" * 32, BORGERGUIDE_SYNC_SECONDS="0.2",
                     BORGERGUIDE_HANDOFF_MODE="live")
+    with running(prod, model_path):
+        yield prod
+
+
+@contextlib.contextmanager
+def running(prod, model_path: Path) -> Iterator[Any]:
+    """A production stack started with the model and stopped after; when it
+    does not start, the tail of each process's log says why."""
     try:
         prod.start(model_path)
         yield prod
@@ -166,6 +176,28 @@ def production_web(model_path: Path, tmp_path_factory: pytest.TempPathFactory):
         raise
     finally:
         prod.stop()
+
+
+def wait_until(check: Callable[[], Any], what: str, timeout: float = 60.0) -> Any:
+    """The first truthy result of `check`; the timeout only bounds a failure."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {timeout:.0f} s: {what}")
+        time.sleep(0.3)
+
+
+def widget_ask(page, text: str, timeout_ms: int = 30000) -> None:
+    """Types a message into the widget and waits for the bot's answer."""
+    before = page.locator(".msg.bot, .card").count()
+    page.fill("#bg-input", text)
+    page.press("#bg-input", "Enter")
+    page.wait_for_function(
+        "n => document.querySelector('#borgerguide-widget').shadowRoot.querySelectorAll('.msg.bot, .card').length > n",
+        arg=before, timeout=timeout_ms)
 
 
 @pytest.fixture(scope="module")

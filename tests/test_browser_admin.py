@@ -15,11 +15,10 @@ from __future__ import annotations
 import http.cookiejar
 import json
 import re
-import time
 import urllib.error
 import urllib.request
 import uuid
-from typing import Any, Callable, Optional, Tuple
+from typing import Any, Optional, Tuple
 from urllib.parse import urlparse
 
 import pytest
@@ -27,25 +26,13 @@ import sqlalchemy as sa
 
 from borgerguide.kommuner import registry
 from bot.stores.accounts import Accounts
-from conftest import fresh_kommune, post_json
+from conftest import fresh_kommune, post_json, wait_until, widget_ask
 
 PASSWORD = "admin-browser-password"
 NEW_PHONE = "33 12 34 56"
 ASK_PHONE = "hvad er telefonnummeret til borgerservice"
 ASK_DAYCARE = "skriv min søn op til vuggestue"
 DAYCARE = "opskrivning_dagtilbud"
-
-
-def wait_until(check: Callable[[], Any], what: str, timeout: float = 60.0) -> Any:
-    """The first truthy result of `check`; the timeout only bounds a failure."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.3)
 
 
 def chat(web_url: str, kommune: str, text: str, sender: Optional[str] = None) -> Tuple[str, list]:
@@ -82,14 +69,6 @@ def log_in(page, web_url: str, username: str) -> None:
     page.click("button[type=submit]")
     page.wait_for_url(re.compile(r".*/admin/.*"))
 
-
-def widget_ask(page, text: str) -> None:
-    before = page.locator(".msg.bot, .card").count()
-    page.fill("#bg-input", text)
-    page.press("#bg-input", "Enter")
-    page.wait_for_function(
-        "n => document.querySelector('#borgerguide-widget').shadowRoot.querySelectorAll('.msg.bot, .card').length > n",
-        arg=before, timeout=30000)
 
 
 def test_an_admins_change_reaches_the_widget_on_the_other_instance_and_rolls_back(production_web, kommune,

@@ -4,14 +4,13 @@ with a click, no serious accessibility violations, nothing from other sites."""
 from __future__ import annotations
 
 import os
-import time
 import uuid
 
 import pytest
 
 from borgerguide.db import engine_for
 from bot.stores.accounts import Accounts
-from conftest import ROOT, fresh_kommune, post_json
+from conftest import ROOT, fresh_kommune, post_json, wait_until
 
 PASSWORD = "browser-analyst-password"
 AXE = ROOT / "tests" / "js" / "node_modules" / "axe-core" / "axe.min.js"
@@ -24,15 +23,6 @@ def analyst_account():
         Accounts(engine_for(os.environ["BORGERGUIDE_DB"])).add_user("ellen", PASSWORD, "analyst", "*")
     except ValueError:
         pass
-
-
-def wait_until(check, timeout=20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.3)
-    raise AssertionError("timed out")
 
 
 def test_overview_charts_and_labelling_a_group(web, browser):
@@ -58,7 +48,7 @@ def test_overview_charts_and_labelling_a_group(web, browser):
     def counted() -> bool:
         page.goto(f"{web.web_url}/analyst/?kommune={kommune}")
         return page.locator("#k-conversations").inner_text() == "4"
-    wait_until(counted)
+    wait_until(counted, "the four conversations counted", timeout=20.0)
     page.wait_for_selector("html[data-charts=ready]", timeout=10000)
     # the charts are drawn: the canvas is not blank
     drawn = page.evaluate("""() => {

@@ -7,16 +7,14 @@ from __future__ import annotations
 
 import json
 import os
-import time
 import urllib.request
 import uuid
 from pathlib import Path
 from typing import Iterable, List, Tuple
 
-import pytest
 import sqlalchemy as sa
 
-from conftest import TOKEN
+from conftest import wait_until
 
 # what the citizen writes, and the pieces of it that must never be stored
 CONVERSATION = [
@@ -101,10 +99,8 @@ def assert_nothing_personal(sender: str, tracker: sa.engine.Engine, events: sa.e
     assert leaks(tracker, sender) == []
     # the event stream holds the conversation (production: the web service copies the RabbitMQ
     # queue in the background, so wait until the copy has caught up rather than race it)
-    deadline = time.monotonic() + 30
-    while len(conversation_events(events, sender)) < len(stored) - 1 and time.monotonic() < deadline:
-        time.sleep(0.3)
-    assert len(conversation_events(events, sender)) >= len(stored) - 1
+    wait_until(lambda: len(conversation_events(events, sender)) >= len(stored) - 1,
+               "the conversation in the event stream", timeout=30)
     assert leaks(events, sender) == []
     assert leaks(web, sender) == []
     # the callback is kept for the call: in the escalation only
@@ -115,26 +111,20 @@ def assert_nothing_personal(sender: str, tracker: sa.engine.Engine, events: sa.e
     assert log_leaks(log_dir) == []
 
 
-def wait_for_escalation(web: sa.engine.Engine, sender: str, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+def wait_for_escalation(web: sa.engine.Engine, sender: str) -> None:
+    def made() -> bool:
         with web.connect() as connection:
-            if connection.execute(sa.text("SELECT 1 FROM escalations WHERE conversation_id = :s"),
-                                  {"s": sender}).first():
-                return
-        time.sleep(0.2)
-    raise AssertionError("the escalation was not made")
+            return connection.execute(sa.text("SELECT 1 FROM escalations WHERE conversation_id = :s"),
+                                      {"s": sender}).first() is not None
+    wait_until(made, "the escalation", timeout=30)
 
 
-def wait_for_analytics(web: sa.engine.Engine, sender: str, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+def wait_for_analytics(web: sa.engine.Engine, sender: str) -> None:
+    def followed() -> bool:
         with web.connect() as connection:
-            if sa.inspect(web).has_table("unresolved") and connection.execute(sa.text(
-                    "SELECT 1 FROM conversation_facts WHERE conversation_id = :s"), {"s": sender}).first():
-                return
-        time.sleep(0.3)
-    raise AssertionError("the analysts' figures did not follow")
+            return sa.inspect(web).has_table("unresolved") and connection.execute(sa.text(
+                "SELECT 1 FROM conversation_facts WHERE conversation_id = :s"), {"s": sender}).first() is not None
+    wait_until(followed, "the analysts' figures", timeout=30)
 
 
 def test_the_embedded_profile_keeps_nothing_personal(web):

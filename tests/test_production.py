@@ -33,7 +33,7 @@ from typing import Any, Dict, List, Tuple
 
 import pytest
 
-from conftest import TOKEN, post_json
+from conftest import TOKEN, post_json, running, wait_until
 from prod_stack import PG, ProductionStack, ServerMissing, require_servers
 from stack import ROOT, free_port, wait_for
 
@@ -121,14 +121,9 @@ def production(model_path, tmp_path_factory):
                            db_port=pg.port, redis_port=red.port)
     prod.env.update(BORGERGUIDE_SECRET="production-test-secret-" + "z" * 32, BORGERGUIDE_SYNC_SECONDS="0.2")
     try:
-        prod.start(model_path)
-        yield {"stack": prod, "pg": pg, "redis": red}
-    except Exception:
-        for log in prod.log_dir.glob("*.log"):
-            print(f"--- {log.name}\n{log.read_text(errors='replace')[-3000:]}")
-        raise
+        with running(prod, model_path):
+            yield {"stack": prod, "pg": pg, "redis": red}
     finally:
-        prod.stop()
         pg.close()
         red.close()
 
@@ -285,17 +280,6 @@ def test_a_hand_off_through_the_public_endpoint_becomes_an_escalation_via_rabbit
                                         "event_queue": "ok"}
 
 
-def wait_until(check, timeout: float = 60.0, what: str = "") -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {timeout:.0f} s: {what}")
-        time.sleep(0.5)
-
-
 @pytest.mark.parametrize("store, named", [("pg", ("tracker_store", "database")), ("redis", ("lock_store",))])
 def test_a_store_outage_fails_loudly_and_everything_recovers(production, store, named):
     prod: ProductionStack = production["stack"]
@@ -318,7 +302,7 @@ def test_a_store_outage_fails_loudly_and_everything_recovers(production, store, 
         assert time.monotonic() - started < 20, "a clear error, not a long hang"
     finally:
         proxy.restore()
-    wait_until(lambda: http("GET", f"{prod.web_url}/health")[0] == 200, what="the health check recovers")
+    wait_until(lambda: http("GET", f"{prod.web_url}/health")[0] == 200, "the health check recovers")
     # the conversation goes on where it was: the question about moving is still open
     status, body = http("POST", f"{prod.web_url}/api/chat", {"sender": sender, "message": "inden for danmark"})
     assert status == 200, body

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, widget_ask
 
 ARTIFACTS = ROOT / "test-artifacts"
 
@@ -19,12 +19,7 @@ def page(web, browser):
 
 
 def ask(page, text):
-    before = page.locator(".msg.bot, .card").count()
-    page.fill("#bg-input", text)
-    page.press("#bg-input", "Enter")
-    page.wait_for_function(
-        "n => document.querySelector('#borgerguide-widget').shadowRoot.querySelectorAll('.msg.bot, .card').length > n",
-        arg=before, timeout=20000)
+    widget_ask(page, text, timeout_ms=20000)
 
 
 def test_message_card_quick_reply_and_reload(page):
