@@ -192,13 +192,19 @@ def area_of(entry: Entry) -> str:
     return entry.intent if isinstance(entry, Solution) else entry.id
 
 
+def overrides_for(entry: Entry, kommune: Kommune) -> Dict[str, Any]:
+    """The kommune's own url, steps, FAQ answers ... for a solution or a topic."""
+    if isinstance(entry, Topic):
+        return dict(kommune.topic_overrides(entry.id))
+    return dict(kommune.solution_overrides(entry.id))
+
+
 def card_for(entry: Entry, kommune: Kommune, variant: Optional[str]) -> Tuple[Dict[str, Any], Dict[str, Any]]:
     """(the kommune's overrides, the card) of a solution or a topic."""
+    overrides = overrides_for(entry, kommune)
     if isinstance(entry, Topic):
-        overrides = dict(kommune.topic_overrides(entry.id))
         name = authorities().get(entry.authority, {}).get("name")
         return overrides, entry.card(overrides, kommune.own_page, name)
-    overrides = dict(kommune.solution_overrides(entry.id))
     return overrides, entry.card(overrides, variant)
 
 
@@ -206,7 +212,7 @@ def answer_faq(dispatcher: CollectingDispatcher, solution: Entry, topic: str,
                kommune: Optional[Kommune] = None) -> None:
     """Answers cost/duration/deadline/prepare from the kommune's own answer or
     the catalogue; never invents one."""
-    overrides = card_for(solution, kommune, None)[0] if kommune is not None else {}
+    overrides = overrides_for(solution, kommune) if kommune is not None else {}
     answer = (overrides.get("faq") or {}).get(topic) or solution.faq.get(topic)
     if answer:
         dispatcher.utter_message(text=answer)
