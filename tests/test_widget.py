@@ -43,6 +43,23 @@ def test_message_card_quick_reply_and_reload(page):
     assert "gratis" in page.locator(".msg.bot").last.inner_text()
 
 
+def test_a_referral_card_names_the_authority_its_page_and_phone(page):
+    """Another authority handles it: the widget shows who, its page and its phone."""
+    from borgerguide.topics import authorities, load_topics
+
+    topic = load_topics()["straffeattest"]
+    assert topic.url_verified and topic.phone_verified
+    page.click("text=Chat med Borgerguiden")
+    ask(page, "jeg mangler en straffeattest til mit nye arbejde")
+    card = page.locator(".card.referral").last
+    card.wait_for(timeout=20000)
+    assert topic.title in card.inner_text()
+    assert f"Det klarer {authorities()[topic.authority]['name']}." in card.inner_text()
+    assert card.locator("a.go").get_attribute("href") == topic.url
+    assert card.locator("a.phone").get_attribute("href") == f"tel:{topic.phone}"
+    assert page.locator(".card:not(.referral)").count() == 0, "no solution card beside it"
+
+
 def test_citizen_html_is_shown_as_text(page):
     page.click("text=Chat med Borgerguiden")
     ask(page, '<img src=x onerror="document.title=\'pwned\'">')

@@ -89,8 +89,7 @@
     else if (entry.kind === "bot") {
       var m = entry.message;
       if (m.text) log.appendChild(el("p", "msg bot" + (m.staff ? " staff" : ""), (m.staff ? "Medarbejder: " : "") + m.text));
-      if (m.custom && m.custom.type === "solution") log.appendChild(card(m.custom));
-      if (m.custom && m.custom.type === "referral") log.appendChild(referral(m.custom));
+      if (m.custom && (m.custom.type === "solution" || m.custom.type === "referral")) log.appendChild(card(m.custom));
       if (m.custom && m.custom.type === "notice") log.appendChild(el("p", "notice", m.custom.text));
       if (m.buttons && m.buttons.length && entry.live) {
         var wrap = el("div", "buttons");
@@ -105,36 +104,23 @@
     }
     log.scrollTop = log.scrollHeight;
   }
+  // A solution card, or a referral card (another authority handles it: who,
+  // its page and, where known, its phone).
   function card(c) {
-    var box = el("div", "card");
+    var referral = c.type === "referral";
+    var box = el("div", referral ? "card referral" : "card");
     box.appendChild(el("h3", "card-title", c.title));
+    if (referral) box.appendChild(el("p", "authority", "Det klarer " + (c.authority_name || c.authority) + "."));
     var ol = el("ol", "steps");
     (c.steps || []).forEach(function (s) { ol.appendChild(el("li", null, s)); });
     box.appendChild(ol);
     var url = safeUrl(c.url);
     if (url) {
-      var a = el("a", "go", "Gå til selvbetjeningen");
+      var a = el("a", "go", referral ? "Gå til " + (c.authority_name || "siden") : "Gå til selvbetjeningen");
       a.href = url; a.target = "_blank"; a.rel = "noopener noreferrer";
       box.appendChild(a);
     }
-    if (c.login && c.login !== "Ingen") box.appendChild(el("p", "login", "Du skal bruge: " + c.login));
-    return box;
-  }
-  // Another authority handles it: who, its page and (where known) its phone.
-  function referral(c) {
-    var box = el("div", "card referral");
-    box.appendChild(el("h3", "card-title", c.title));
-    box.appendChild(el("p", "authority", "Det klarer " + (c.authority_name || c.authority) + "."));
-    var ol = el("ol", "steps");
-    (c.steps || []).forEach(function (s) { ol.appendChild(el("li", null, s)); });
-    box.appendChild(ol);
-    var url = safeUrl(c.url);
-    if (url) {
-      var a = el("a", "go", "Gå til " + (c.authority_name || "siden"));
-      a.href = url; a.target = "_blank"; a.rel = "noopener noreferrer";
-      box.appendChild(a);
-    }
-    if (c.phone) {
+    if (referral && c.phone) {
       var tel = el("a", "phone", "Ring " + c.phone);
       tel.href = "tel:" + String(c.phone).replace(/[^+0-9]/g, "");
       box.appendChild(tel);
