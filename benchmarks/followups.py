@@ -21,6 +21,10 @@ judged, and the turn with a `category` counts for that category:
 A setup turn answered with "Mener du ...?" gets its right button pressed (as a
 citizen would); the category turn never does.
 
+`--half dev` runs every other conversation (the 1st, 3rd, ...): the half whose
+failures were read while the dialogue was tuned; `--half test` the other half,
+never read while tuning; both are reported in benchmarks/README.md.
+
     python benchmarks/followups.py                     # starts its own Rasa + action server
     python benchmarks/followups.py --rasa-url http://127.0.0.1:5005
     python benchmarks/followups.py --model models/other.tar.gz --show-wrong
@@ -152,9 +156,16 @@ def run_conversation(judge: Judge, say: Callable[[str], Messages], conversation:
     return rows
 
 
-def run(rasa_url: str, limit: Optional[int] = None) -> Dict[str, Any]:
+def half_of(conversations: List[Dict[str, Any]], half: str) -> List[Dict[str, Any]]:
+    if half == "all":
+        return conversations
+    return conversations[0 if half == "dev" else 1::2]
+
+
+def run(rasa_url: str, limit: Optional[int] = None, half: str = "all") -> Dict[str, Any]:
     judge = Judge()
-    conversations = load_set()[:limit] if limit else load_set()
+    conversations = half_of(load_set(), half)
+    conversations = conversations[:limit] if limit else conversations
     rows: List[Dict[str, Any]] = []
     started = time.monotonic()
     for conversation in conversations:
@@ -165,7 +176,7 @@ def run(rasa_url: str, limit: Optional[int] = None) -> Dict[str, Any]:
             return post(f"{rasa_url}/webhooks/rest/webhook", {"sender": sender, "message": text, "metadata": metadata})
 
         rows += run_conversation(judge, say, conversation)
-    return summarise(rows, time.monotonic() - started, len(conversations))
+    return {**summarise(rows, time.monotonic() - started, len(conversations)), "half": half}
 
 
 def summarise(rows: List[Dict[str, Any]], seconds: float, conversations: int) -> Dict[str, Any]:
@@ -188,13 +199,16 @@ def print_report(result: Dict[str, Any], show_wrong: bool) -> None:
     print(f"\nfollow-ups: {result['conversations']} conversations, {result['judged']} judged turns "
           f"in {result['seconds']} s")
     print("| answered right | fallback | wrong matter | other |\n|---|---|---|---|")
-    print(f"| {result['right']:.3f} | {result['fallback']:.3f} | {result['wrong_matter']:.3f} | {result['other']:.3f} |")
+    cells = " | ".join(f"{result[k]:.3f}" for k in ("right", "fallback", "wrong_matter", "other"))
+    print(f"| {cells} |")
     print("\n| category | n | right | fallback | wrong matter | other |\n|---|---|---|---|---|---|")
     for category, counts in result["per_category"].items():
         n = sum(counts.values())
         cells = " | ".join(f"{counts.get(k, 0) / n:.2f}" for k in ("right", "fallback", "wrong_matter", "other"))
         print(f"| {category} | {n} | {cells} |")
-    if show_wrong:
+    if show_wrong and result.get("half") == "test":
+        print("\n(the test half's failures are not printed: it is never read while tuning)")
+    elif show_wrong:
         print("\nnot right:")
         for r in result["wrong"]:
             print(f"  [{r['verdict']}] {r['category']} {r['id']}: {r['say'][:60]!r} expected {r['expect']} "
@@ -206,11 +220,13 @@ def main() -> int:
     parser.add_argument("--rasa-url", help="a running Rasa server (default: start one with the action server)")
     parser.add_argument("--model", type=Path, default=ROOT / "models" / "borgerguide.tar.gz")
     parser.add_argument("--limit", type=int)
+    parser.add_argument("--half", choices=("all", "dev", "test"), default="all",
+                        help="dev: the half read while tuning; test: the half never read")
     parser.add_argument("--show-wrong", action="store_true")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "out" / "followups.json")
     args = parser.parse_args()
     if args.rasa_url:
-        result = run(args.rasa_url.rstrip("/"), args.limit)
+        result = run(args.rasa_url.rstrip("/"), args.limit, args.half)
     else:
         from stack import Stack, free_port, write_endpoints
 
@@ -222,7 +238,7 @@ def main() -> int:
             try:
                 stack.start_actions()
                 stack.start_rasa(args.model)
-                result = run(stack.rasa_url, args.limit)
+                result = run(stack.rasa_url, args.limit, args.half)
             finally:
                 stack.stop()
     args.out.parent.mkdir(exist_ok=True)
