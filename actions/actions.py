@@ -17,7 +17,6 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.conversation import (
     CONTEXT_INTENTS,
     FALLBACK_INTENT,
-    NAMED_SURE,
     Reading,
     corrected_matter,
     followup_question,
@@ -25,15 +24,18 @@ from actions.conversation import (
     ranked_matters,
     read,
     related,
+    switches,
 )
 from actions.handoff import handoff_text, make_handoff
 from actions.nearest import nearest_matters, vocabulary
-from actions.reading import asked_question, booking, correction, gibberish
+from actions.reading import booking, correction, gibberish
 from actions.routing import (
     ANSWER_SLOTS,
+    DAYCARE_NEED_CUES,
     SERVICE_INTENTS,
     Route,
     acute,
+    first_cue,
     no_answer,
     route,
 )
@@ -389,15 +391,18 @@ def go_to(dispatcher: CollectingDispatcher, tracker: Tracker, matter: str, readi
         return follow_route(dispatcher, tracker, matter, decision, reading)
     topic = load_topics()[matter]
     if topic.acute:
-        return acute_help(dispatcher, tracker) + topic_events(tracker, topic)
+        return acute_help(dispatcher, tracker) + acute_card(dispatcher, tracker, topic)
     events = show_solution(dispatcher, tracker, topic, None, topic.id, person=reading.person)
     if reading.question:
         events += give_answer(dispatcher, tracker, topic, reading.question, reading.person)
     return events
 
 
-def topic_events(tracker: Tracker, topic: Topic) -> List[EventType]:
-    """The context of a topic answered without a card (acute help)."""
+def acute_card(dispatcher: CollectingDispatcher, tracker: Tracker, topic: Topic) -> List[EventType]:
+    """The acute topic's card after the help: what to do, without a second
+    text or the self-service buttons (the help message has the way to a person)."""
+    _, card = card_for(topic, kommune_for(tracker), None)
+    dispatcher.utter_message(json_message=card)
     return [SlotSet("solution_id", topic.id), SlotSet("variant", None), SlotSet("pending_intent", None),
             SlotSet("fallback_count", 0)]
 
@@ -438,8 +443,8 @@ def correct_course(dispatcher: CollectingDispatcher, tracker: Tracker, reading: 
                    current: Optional[Entry], area: Optional[str]) -> Optional[List[EventType]]:
     """"nej, jeg mente kørekortet": to what the correction names. Within the
     same area ("nej, vi flytter TIL Danmark") the area's own routing decides."""
-    ranked = ranked_matters(reading)
-    if area in SERVICE_INTENTS and ranked and ranked[0][0] == area:
+    if area in SERVICE_INTENTS:
+        # within the area first: its own routing reads what the words now say
         decision = route(area, reading.text, list(reading.entities), {})
         shown = (current.id, tracker.get_slot("variant")) if current is not None else None
         if decision.solution_id and (decision.solution_id, decision.variant) != shown:
@@ -468,8 +473,11 @@ def answer_the_open_question(dispatcher: CollectingDispatcher, tracker: Tracker,
     question = followup_question(reading, pending, False)
     if question:
         events = give_answer(dispatcher, tracker, default_solution(pending), question, reading.person)
-        return events + ask(dispatcher, pending, waiting, again=True)
-    other = reading.matter not in (None, pending) and reading.confidence >= NAMED_SURE
+        return events + ask(dispatcher, pending, str(decision.ask or waiting), again=True)
+    if decision.ask and decision.ask != waiting:
+        # the words answered part of it ("en ny plads"): the next question
+        return remember_answers(reading) + ask(dispatcher, pending, decision.ask)
+    other = reading.matter not in (None, pending) and switches(reading)
     if other or reading.intent not in (FALLBACK_INTENT, "out_of_scope"):
         return None
     dispatcher.utter_message(text="Det forstod jeg ikke helt. Vælg en af knapperne, eller skriv det "
@@ -481,13 +489,20 @@ def answer_the_open_question(dispatcher: CollectingDispatcher, tracker: Tracker,
     return ask(dispatcher, pending, waiting)[:-1] + [SlotSet("fallback_count", count)]
 
 
+def remember_answers(reading: Reading) -> List[EventType]:
+    """The answers the words gave, for the question that follows (the slots
+    that route() reads as context while the question is open)."""
+    need = first_cue(reading.text, DAYCARE_NEED_CUES)
+    return [SlotSet("dagtilbud_behov", need)] if need else []
+
+
 def refinement(dispatcher: CollectingDispatcher, tracker: Tracker, reading: Reading,
                current: Entry) -> Optional[List[EventType]]:
     """Words that change which variant of the current solution fits ("jeg har
     ingen smartphone" after the MitID card): that variant's card."""
     if not isinstance(current, Solution) or reading.matter not in (current.intent, None) or not current.variants:
         return None
-    if reading.intent not in (current.intent, *CONTEXT_INTENTS) and not asked_question(reading.intent):
+    if reading.intent not in (current.intent, *CONTEXT_INTENTS):
         return None
     decision = route(current.intent, reading.text, list(reading.entities), {})
     if decision.solution_id == current.id and decision.variant and decision.variant != tracker.get_slot("variant"):
@@ -550,7 +565,7 @@ class ActionRouteTopic(Action):
             if topic.acute or reading.confidence < CLARIFY_SURE:
                 # the words say acute, the classifier is unsure what else: no guessed card beside the help
                 acute_topic = load_topics().get(ACUTE_TOPIC) or topic
-                return events + topic_events(tracker, acute_topic)
+                return events + acute_card(dispatcher, tracker, acute_topic)
             return events + show_solution(dispatcher, tracker, topic, None, topic.id, person=reading.person)
         handled = in_context(dispatcher, tracker)
         if handled is not None:
@@ -559,24 +574,6 @@ class ActionRouteTopic(Action):
         if between:
             return ask_which(dispatcher, between)
         return go_to(dispatcher, tracker, topic.id, reading)
-
-
-class ActionFollowup(Action):
-    """A follow-up question without a subject ("hvad koster det?"): answered
-    for the current matter; with none yet, for the matter the message is
-    nearest to, or the bot asks what it is about."""
-
-    def name(self) -> Text:
-        return "action_followup"
-
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
-        reading = read(tracker.latest_message)
-        if acute(reading.text):
-            return acute_help(dispatcher, tracker)
-        handled = in_context(dispatcher, tracker)
-        if handled is not None:
-            return handled
-        return question_without_matter(dispatcher, tracker, reading)
 
 
 class ActionNextStep(Action):
@@ -631,10 +628,14 @@ class ActionSolutionNotWorking(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         reading = read(tracker.latest_message)
-        if reading.question in ("no_digital", "status", "complaint") and current_solution(tracker) is not None:
-            handled = in_context(dispatcher, tracker)
-            if handled is not None:
-                return handled
+        current = current_solution(tracker)
+        if tracker.get_slot("pending_intent"):
+            answered = in_context(dispatcher, tracker)
+            if answered is not None:
+                return answered
+        if reading.question in ("no_digital", "status", "complaint", "contact") and current is not None:
+            # "det virker ikke, jeg har ingen computer": a question about the matter, not a fault
+            return give_answer(dispatcher, tracker, current, reading.question, reading.person)
         return stuck(dispatcher, tracker)
 
 

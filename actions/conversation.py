@@ -10,12 +10,11 @@ the current matter. What it does not take, the action handles as before.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import Any, Dict, FrozenSet, List, Mapping, Optional, Tuple
+from typing import Any, FrozenSet, List, Mapping, Optional, Tuple
 
 from actions.reading import (
-    asked_question,
     asks_contact_details,
     booking,
     moving,
@@ -29,9 +28,13 @@ from actions.routing import SERVICE_INTENTS
 from borgerguide.content import content_dir, read_yaml
 from borgerguide.topics import TOPIC_ENTITY, TOPIC_INTENT, load_topics, topic_of
 
+# entities of nlu_components/followups.py: the question type, the matters named
+QUESTION_ENTITY = "question"
+SUBJECT_ENTITY = "subject"
+
 FALLBACK_INTENT = "nlu_fallback"
 # intents that carry no matter of their own: their words are read in context
-CONTEXT_INTENTS = frozenset({FALLBACK_INTENT, "out_of_scope", "affirm", "deny", "solution_not_working", "next_step"})
+CONTEXT_INTENTS = frozenset({FALLBACK_INTENT, "out_of_scope", "affirm", "deny", "next_step"})
 # A matter the classifier names this surely is a switch to it (below: a
 # question about the current matter, if the words ask one).
 NAMED_SURE = 0.5
@@ -58,7 +61,7 @@ class Reading:
     person: Optional[str] = None        # who it is for, if it says
     button: bool = False                # a button's payload, not typed text
     topic: Optional[str] = None         # the topic entity (intent `topic`)
-    extra: Dict[str, Any] = field(default_factory=dict)
+    named: FrozenSet[str] = frozenset()  # the matters its words name (entities `subject`)
 
     @property
     def matter(self) -> Optional[str]:
@@ -76,11 +79,15 @@ def read(message: Mapping[str, Any]) -> Reading:
     name = str(intent.get("name") or "")
     entities = tuple(message.get("entities") or ())
     topic = next((str(e.get("value")) for e in entities if e.get("entity") == TOPIC_ENTITY and e.get("value")), None)
-    question = asked_question(name) or (question_in(text) if not text.startswith("/") else None)
+    button = text.startswith("/")
+    classified = next((str(e["value"]) for e in entities if e.get("entity") == QUESTION_ENTITY and e.get("value")),
+                      None)
+    question = None if button else (question_in(text) or classified)
+    named = frozenset(matter for matter in (matter_of(str(e.get("value") or "")) for e in entities
+                                            if e.get("entity") == SUBJECT_ENTITY) if matter)
     return Reading(text=text, intent=name, confidence=float(intent.get("confidence") or 0),
                    ranking=tuple(message.get("intent_ranking") or ()), entities=entities, question=question,
-                   person=None if text.startswith("/") else person_in(text, entities),
-                   button=text.startswith("/"), topic=topic)
+                   person=None if button else person_in(text, entities), button=button, topic=topic, named=named)
 
 
 def matter_of(intent_name: str) -> Optional[str]:
@@ -98,18 +105,18 @@ def ranked_matters(reading: Reading) -> List[Tuple[str, float]]:
         matter = matter_of(str(candidate.get("name") or ""))
         if matter:
             result.append((matter, float(candidate.get("confidence") or 0)))
-    if reading.matter and all(m != reading.matter for m, _ in result):
-        result.insert(0, (reading.matter, reading.confidence))
     return result
 
 
 def corrected_matter(reading: Reading, current_area: Optional[str]) -> Optional[str]:
     """"nej, jeg mente kørekortet": the matter the correction names, if it
-    names one other than the current."""
-    for matter, confidence in ranked_matters(reading):
-        if matter != current_area and confidence >= CORRECTION_FLOOR:
-            return matter
-    return None
+    names one other than the current: one its words name first (the
+    classifier's likeliest of them), else the classifier's next best."""
+    ranked = [(m, c) for m, c in ranked_matters(reading) if m != current_area]
+    named = [m for m, _ in ranked if m in reading.named] or sorted(reading.named - {current_area or ""})
+    if named:
+        return named[0]
+    return next((m for m, c in ranked if c >= CORRECTION_FLOOR), None)
 
 
 def in_light_of(reading: Reading, current_area: Optional[str]) -> Reading:
@@ -124,9 +131,7 @@ def in_light_of(reading: Reading, current_area: Optional[str]) -> Reading:
     if current_area in confidences and ranked[0][1] - confidences[current_area] < CONTEXT_MARGIN:
         intent = current_area if current_area in SERVICE_INTENTS else TOPIC_INTENT
         topic = None if current_area in SERVICE_INTENTS else current_area
-        return Reading(text=reading.text, intent=intent, confidence=confidences[current_area],
-                       ranking=reading.ranking, entities=reading.entities, question=reading.question,
-                       person=reading.person, button=reading.button, topic=topic)
+        return replace(reading, intent=intent, confidence=confidences[current_area], topic=topic)
     return reading
 
 
@@ -134,8 +139,6 @@ def followup_question(reading: Reading, current_area: str, current_is_referral: 
     """The question this message asks about the current matter (an area or
     topic id), or None when it is about something else (or nothing)."""
     intent = reading.intent
-    if asked_question(intent):
-        return asked_question(intent)
     if intent == "power_of_attorney" and current_area != "power_of_attorney" and not names_fuldmagt(reading.text):
         return "for_other"
     if intent == "mitid" and current_area != "mitid" and no_digital(reading.text):
@@ -146,15 +149,32 @@ def followup_question(reading: Reading, current_area: str, current_is_referral: 
     if intent == "contact_borgerservice":
         if asks_contact_details(reading.text):
             return "contact" if current_is_referral and not names_kommune(reading.text) else None
-        if booking(reading.text) or reading.question == "in_person":
+        if booking(reading.text):
             return "in_person"
-        return None
+        return asked(reading)
     if reading.matter == current_area or intent in CONTEXT_INTENTS:
-        return reading.question or ("for_other" if reading.person in ("child", "adult") else None)
-    if reading.matter and reading.confidence < NAMED_SURE and reading.question:
-        # unsure what else it names, and it asks: about the current matter
-        return reading.question
+        return asked(reading)
+    if reading.matter and not switches(reading):
+        # it asks, and its words name no other matter: about the current matter
+        return asked(reading)
     return None
+
+
+def asked(reading: Reading) -> Optional[str]:
+    """The question a message asks about a matter: its question type, or, when
+    it only says who it is for ("det er til min far"), doing it for another."""
+    return reading.question or ("for_other" if reading.person in ("child", "adult") else None)
+
+
+def switches(reading: Reading) -> bool:
+    """Does the message turn to the matter the classifier reads (rather than
+    ask about the current one)? When its words name that matter, or, when it
+    asks nothing, when the classifier is sure."""
+    if reading.matter is None:
+        return False
+    if reading.matter in reading.named:
+        return True
+    return not asked(reading) and reading.confidence >= NAMED_SURE
 
 
 @lru_cache(maxsize=4)

@@ -65,13 +65,15 @@ EMPLOYMENT_CUES = [
                                r"\bemployed\b|\bi arbejde\b|\bloen\b")),
 ]
 DAYCARE_NEED_CUES = [
-    ("opsig", re.compile(r"opsig|udmeld|sige (pladsen )?op|stoppe i|stopper i|afmeld")),
+    ("opsig", re.compile(r"opsig|udmeld|sige (pladsen )?op|\bstoppe\b|\bstopper\b|afmeld|sidste dag")),
     ("skift", re.compile(r"skift|anden (vuggestue|boernehave|dagpleje|institution)|flytte (ham|hende|barnet|min \w+) til")),
     ("ny", re.compile(r"skrive? \w* ?op|opskriv|skrives op|ny plads|en plads|venteliste|pasningsgaranti|plads til|optag|indskriv")),
 ]
 UNDER_3_CUES = re.compile(r"vuggestue|dagpleje|dagplejer|baby|spaed|\bmdr\b|maaned")
 OVER_3_CUES = re.compile(r"boernehave|bornehave|bhv")
 MITID_NEED_CUES = [
+    # NemID is gone: a citizen who only had NemID needs a first MitID
+    ("ny", re.compile(r"\bnemid\b|\bfoerste gang\b|\baldrig haft\b")),
     ("spaerret", re.compile(r"spaer|blokeret|laast|last ude|mistet|stjaalet|stjalet|tabt|virker ikke laengere|udloebet")),
     ("ny_telefon", re.compile(r"ny (telefon|mobil|iphone|smartphone)|nye (telefon|mobil)|skift\w* (telefon|mobil)|"
                               r"anden telefon|skiftet (til )?(en )?(\w+ )?(telefon|mobil|samsung|iphone|android)|"
@@ -192,6 +194,8 @@ def move_solution(
     if direction == "indenlands":
         return "flytning"
     folded = fold(text)
+    if TO_DENMARK_CUES.search(folded):
+        return "indrejse"
     lands = [
         e for e in entities
         if e.get("entity") == "land" and fold(str(e.get("value", ""))) not in DENMARK
@@ -201,8 +205,6 @@ def move_solution(
         if markers == {"origin"}:
             return "indrejse"
         return "udrejse"
-    if TO_DENMARK_CUES.search(folded):
-        return "indrejse"
     if ABROAD_CUES.search(folded):
         return "udrejse"
     # a free-text answer naming a country or a Danish town ("til norge", "til vejle")

@@ -18,11 +18,16 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from borgerguide.answers import QUESTION_TYPES  # noqa: E402
 UNUSED_RESPONSE = re.compile(r"The utterance '(\w+)' is not used in any story or rule")
 # Topics: the training data labels each `topic_<id>`, the domain has one intent
 # `topic` (nlu_components/topics.py maps them after the classifier).
 TOPIC_NOT_IN_DOMAIN = re.compile(r"labeled with intent 'topic_(\w+)'\. This intent is not listed in your domain")
 TOPIC_NOT_IN_DATA = "The intent 'topic' is listed in the domain file, but is not found in the NLU training data"
+# Follow-up questions: the examples are labelled `ask_<type>` and train only
+# nlu_components/followups.py (the question type), never the intent classifier.
+FOLLOWUP_NOT_IN_DOMAIN = re.compile(r"labeled with intent 'ask_(\w+)'\. This intent is not listed in your domain")
 WARNING = re.compile(r"UserWarning: (.*)")
 # Responses that Rasa's own default actions send (not visible to the validator).
 SENT_BY_RASA = {"utter_restart": "action_restart"}
@@ -47,7 +52,10 @@ def main() -> int:
         warning = re.sub(r"\x1b\[[0-9;]*m", "", match.group(1)).strip()
         used = UNUSED_RESPONSE.search(warning)
         topic = TOPIC_NOT_IN_DOMAIN.search(warning)
-        if topic and topic.group(1) in topics:
+        followup = FOLLOWUP_NOT_IN_DOMAIN.search(warning)
+        if followup and followup.group(1) in QUESTION_TYPES:
+            explained.append(f"ask_{followup.group(1)} (a follow-up question type: nlu_components/followups.py)")
+        elif topic and topic.group(1) in topics:
             explained.append(f"topic_{topic.group(1)} (a topic of content/topics/: the intent `topic` in the domain)")
         elif TOPIC_NOT_IN_DATA in warning:
             explained.append("topic (its training data is topic_<id>, mapped by nlu_components/topics.py)")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from actions.reading import asked_question, correction, gibberish, no_digital, person_in, question_in
+from actions.reading import correction, gibberish, no_digital, person_in, question_in
 
 
 @pytest.mark.parametrize(
@@ -23,11 +23,6 @@ from actions.reading import asked_question, correction, gibberish, no_digital, p
 )
 def test_question_in(text, question):
     assert question_in(text) == question
-
-
-def test_asked_question_from_the_intent():
-    assert asked_question("ask_cost") == "cost"
-    assert asked_question("passport") is None and asked_question(None) is None
 
 
 @pytest.mark.parametrize(

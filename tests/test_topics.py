@@ -83,8 +83,14 @@ def test_acute_help_comes_first_with_the_crisis_lines_and_a_person(stack):
         sender, messages = talk(stack, text)
         first = messages[0]
         assert "112" in first["text"], messages
-        assert all(line.phone in first["text"] for line in topic.help_lines)
         assert "/request_human" in [b["payload"] for b in first.get("buttons") or []]
+        help_ = customs(messages, "acute")[0]
+        assert [line["phone"] for line in help_["lines"]] == [line.phone for line in topic.help_lines]
+        assert help_["local"]["phone"] == load_kommune(KOMMUNE).borgerservice["phone"], "a number to call locally"
+        texts = [m["text"] for m in messages if m.get("text")]
+        assert len(texts) == 1, f"one short message: {texts}"
+        buttons = [b["payload"] for m in messages for b in m.get("buttons") or []]
+        assert "/next_step" not in buttons and "/solution_not_working" not in buttons, buttons
     _, after = talk(stack, "/request_human", sender)
     assert customs(after, "handoff")[0]["reason"] == "acute"
 
