@@ -215,7 +215,8 @@ async def escalation_form_action(request: web.Request) -> web.StreamResponse:
         return await escalation_page(request, error=error.message, status=error.status)
     if action == "resolve":
         raise web.HTTPFound("/staff/?" + urlencode({"lukket": staff_view.case_number(escalation_id)}))
-    raise web.HTTPFound(f"/staff/escalations/{escalation_id}")
+    # after taking a case: straight to the reply field
+    raise web.HTTPFound(f"/staff/escalations/{escalation_id}" + ("#svar" if action == "claim" else ""))
 
 
 async def api_list(request: web.Request) -> web.Response:

@@ -25,10 +25,9 @@
     li.append(el("span", "who", l.speaker), document.createTextNode(" "), el("span", "time", l.time), el("span", "text", l.text));
     return li;
   }
-  function nearBottom() {
-    var rect = list.getBoundingClientRect();
-    return rect.bottom - window.innerHeight < 200;
-  }
+  function nearBottom() { return list.scrollHeight - list.scrollTop - list.clientHeight < 120; }
+  list.scrollTop = list.scrollHeight;  // the latest messages in view
+  if (location.hash === "#svar" && document.getElementById("reply")) document.getElementById("reply").focus();
   function changed(e) {
     var callback = e.callback ? "yes" : "no";
     if (e.status !== box.getAttribute("data-status") || (e.claimed_by || "") !== box.getAttribute("data-claimed-by") ||
@@ -60,7 +59,7 @@
           if (document.hidden) document.title = "(Ny besked) " + title;
           if (window.BorgerguideChime) window.BorgerguideChime();
         }
-        if (stick && list.lastElementChild) list.lastElementChild.scrollIntoView({block: "nearest"});
+        if (stick || first) list.scrollTop = list.scrollHeight;
         changed(d.escalation);
       })
       .catch(function () {})

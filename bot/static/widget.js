@@ -21,7 +21,7 @@
   var state = JSON.parse(sessionStorage.getItem(STORE) || "null") || {
     sender: "w-" + Array.from(crypto.getRandomValues(new Uint8Array(16)), function (b) {
       return b.toString(16).padStart(2, "0"); }).join(""),
-    token: null, log: [], open: false, cursor: 0, handoff: null
+    token: null, log: [], open: false, cursor: 0, handoff: null, pending: []
   };
   function save() { sessionStorage.setItem(STORE, JSON.stringify(state)); }
 
@@ -56,9 +56,10 @@
   log.setAttribute("aria-label", "Samtale");
   var entries = el("div", "entries");
   var extras = el("div", "extras");  // the callback and rating forms: kept when messages arrive
-  var typing = el("p", "msg bot typing");
+  var typing = el("p", "msg typing");
   typing.hidden = true;
-  log.append(entries, extras, typing);
+  var waiting = el("div", "waiting");  // the citizen's messages in line, sent after the answer
+  log.append(entries, extras, typing, waiting);
   var status = el("p", "status");
   status.setAttribute("role", "status");
   var form = el("form", "form");
@@ -117,10 +118,8 @@
     });
     return wrap.childNodes.length ? wrap : null;
   }
-  var shownUser = new Map();  // a citizen's entry -> its bubble (to update its note)
   function drawUser(entry) {
     var p = el("p", "msg user", entry.text);
-    shownUser.set(entry, p);
     if (entry.state === "queued") p.appendChild(el("span", "note", "Sendes, når Borgerguiden har svaret"));
     if (entry.state === "failed") {
       p.appendChild(el("span", "note", "Ikke sendt."));
@@ -176,6 +175,8 @@
     box.setAttribute("aria-label", "Hjælp nu");
     box.appendChild(el("h3", "card-title", "Ring og få hjælp nu"));
     var lines = Array.isArray(c.lines) ? c.lines : [];
+    var has112 = lines.some(function (l) { return l && String(l.phone || "").replace(/[^0-9]/g, "") === "112"; });
+    if (!has112) box.appendChild(telLink("call", "Er du i fare: Ring 112", "112"));  // never without the emergency number
     lines.forEach(function (line) {
       if (!line || typeof line !== "object") return;
       var tel = telLink("call", (line.name ? line.name + ": " : "Ring ") + (line.phone || ""), line.phone);
@@ -355,10 +356,16 @@
   }
   function ask(body, shown) {
     var entry = {kind: "user", text: shown, body: body};
-    if (inFlight) entry.state = "queued";
-    add(entry);
+    if (inFlight || queue.length) {  // in line: shown below, moved into the conversation when it is sent
+      entry.state = "queued";
+      state.pending.push(entry); save(); drawWaiting();
+    } else { add(entry); }
     log.scrollTop = log.scrollHeight;
     return enqueue(body, entry);
+  }
+  function drawWaiting() {
+    waiting.textContent = "";
+    state.pending.forEach(function (e) { waiting.appendChild(drawUser(e)[0]); });
   }
   function enqueue(body, entry) {
     return new Promise(function (done) { queue.push({body: body, entry: entry, done: done}); pump(); });
@@ -368,9 +375,10 @@
     var item = queue.shift();
     inFlight = true;
     if (item.entry.state === "queued") {
-      item.entry.state = null; save();
-      var note = shownUser.get(item.entry) && shownUser.get(item.entry).querySelector(".note");
-      if (note) note.remove();
+      delete item.entry.state;
+      state.pending = state.pending.filter(function (e) { return e !== item.entry; });
+      drawWaiting();
+      add(item.entry);
     }
     setBusy(true);
     var body = Object.assign({}, item.body, {sender: state.sender, kommune: KOMMUNE, cursor: state.cursor});
@@ -489,8 +497,10 @@
   });
 
   document.body.appendChild(host);
-  // entries written before a reload: what was in line is sent now
-  state.log.forEach(function (e) { if (e.state === "queued") { enqueue(e.body || {message: e.text}, e); } });
+  // what was in line before a reload is sent now
+  state.pending = Array.isArray(state.pending) ? state.pending : [];
+  state.pending.forEach(function (e) { enqueue(e.body || {message: e.text}, e); });
+  drawWaiting();
   if (typeof state.cursor !== "number") state.cursor = null;
   redraw();
   loadNotices();
