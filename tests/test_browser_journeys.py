@@ -127,7 +127,7 @@ def citizen_page(browser, web_url: str, kommune: str):
 
 
 def staff_page(browser, web_url: str, username: str, width: int = 1280):
-    context = browser.new_context(viewport={"width": width, "height": 900})
+    context = browser.new_context(viewport={"width": width, "height": 900}, bypass_csp=True)  # axe is injected
     context.add_init_script(NOTIFICATIONS)
     page = context.new_page()
     page.goto(f"{web_url}/login")
@@ -178,6 +178,20 @@ def open_only_case(page) -> str:
     page.locator("#cases .case-link").first.click()
     page.wait_for_url(re.compile(r".*/staff/escalations/esc_.*"))
     return page.locator(".meta strong").first.inner_text()
+
+
+AXE = ROOT / "tests" / "js" / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def accessible(page) -> None:
+    """axe-core finds no serious or critical WCAG 2.1 AA violation."""
+    page.add_script_tag(path=str(AXE))
+    found = page.evaluate("""async () => {
+        const r = await axe.run(document, {runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}});
+        return r.violations.filter(v => v.impact === "serious" || v.impact === "critical")
+            .map(v => v.id + ": " + v.nodes.map(n => n.target.join(" ")).join(", "));
+    }""")
+    assert found == [], found
 
 
 def no_technical_strings(page) -> None:
@@ -402,6 +416,7 @@ def test_the_inbox_as_a_days_tool(production_web, browser):
     wait_until(lambda: cases.count() == 3, "three cases waiting", 30)
     assert [q in cases.nth(i).inner_text() for i, q in enumerate(asked)] == [True] * 3, "longest waiting first"
     no_technical_strings(anna)
+    accessible(anna)
     journey.shot(anna, "inbox-three-waiting")
 
     # keyboard: "/" searches, "o" opens the longest waiting
@@ -436,6 +451,7 @@ def test_the_inbox_as_a_days_tool(production_web, browser):
     assert anna.input_value("#reply") == "Du bestiller et nyt sundhedskort på borger.dk. Det kommer med posten."
     anna.click("#reply-form button[type=submit]")
     visible_on_case(anna, "Du bestiller et nyt sundhedskort på borger.dk.")
+    accessible(anna)
     journey.shot(anna, "case-saved-reply")
 
     # give it to a colleague; forward another one to a queue
@@ -447,6 +463,7 @@ def test_the_inbox_as_a_days_tool(production_web, browser):
     bo.goto(f"{first}/staff/?vis=mine")
     assert "Gult sundhedskort" in bo.locator("#cases").inner_text()
     assert bo.evaluate("document.documentElement.scrollWidth") <= 390, "nothing off-screen on a phone"
+    accessible(bo)
     journey.shot(bo, "phone-mine")
     bo.locator("#cases .case-link").first.click()
     assert "Givet til dig af anna" in bo.locator(".history").inner_text()
