@@ -13,6 +13,7 @@ in both hand-off modes:
   in the conversation); staff take the case, see the number, write in the
   chat; the citizen's answer goes to staff, not to the bot; staff close; the
   callback form is gone.
+- acute help: every number a link to call, a person one button away.
 - the inbox as a tool: a new case arrives with a sound, the tab title and a
   notification; search and filters; saved replies; assign to a colleague;
   forward; closing an unclaimed case; keyboard shortcuts; 390 px.
@@ -393,6 +394,38 @@ def test_callback_handoff_the_citizens_answer_goes_to_staff(callback_web, browse
     with citizen.expect_download() as download:
         citizen.click("button.link:has-text('Gem samtalen')")
     assert "Tak, vi ringer dig op" in open(download.value.path(), encoding="utf-8").read()
+    staff.context.close()
+    citizen.context.close()
+
+
+def test_acute_help_numbers_to_tap_and_a_person_at_once(production_web, browser):
+    """The real bot's acute answer: one short message, every number a link to
+    call, and "Tal med en medarbejder nu", which hands over at once."""
+    journey = Journey("acute")
+    kommune = staff_kommune(production_web)
+    citizen_url, staff_url = production_web.web_urls
+    citizen = citizen_page(browser, citizen_url, kommune)
+    say(citizen, "jeg har ingen steder at sove i nat")
+    box = citizen.locator(".acute")
+    box.wait_for(timeout=WAIT_MS)
+    numbers = [a.get_attribute("href") for a in box.locator("a.call").all()]
+    assert "tel:112" in numbers and len(numbers) >= 3, numbers
+    assert numbers.count("tel:112") == 1
+    assert citizen.locator("button:has-text('Tal med en medarbejder nu')").count() == 1
+    assert citizen.locator(".log").inner_text().count("Er du i fare, så ring 112") == 1, "said once"
+    assert "Gå til selvbetjeningen" not in conversation(citizen) and "trin for trin" not in conversation(citizen)
+    assert citizen.evaluate("document.documentElement.scrollWidth") <= 390
+    journey.shot(citizen, "citizen-acute-help")
+    citizen.click("button:has-text('Tal med en medarbejder nu')")
+    idle(citizen)
+    wait_until(lambda: "medarbejder" in status_line(citizen), "the hand-off is under way", 30)
+    journey.shot(citizen, "citizen-acute-handoff")
+    staff = staff_page(browser, staff_url, f"anna-{kommune}")
+    case_card = staff.locator("#cases .case").first
+    case_card.wait_for(timeout=WAIT_MS)
+    assert "Borgeren har brug for akut hjælp" in case_card.inner_text()
+    assert "Akut hjælp" in case_card.inner_text() and "ingen steder at sove" in case_card.inner_text()
+    journey.shot(staff, "staff-acute-case")
     staff.context.close()
     citizen.context.close()
 

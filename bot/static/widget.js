@@ -113,6 +113,7 @@
       if (!b || typeof b.payload !== "string" || (skip && b.payload === skip)) return;
       var btn = el("button", "quick", b.title || b.payload);
       btn.type = "button";
+      btn.setAttribute("data-payload", b.payload);
       btn.addEventListener("click", function () { ask({payload: b.payload}, b.title || ""); });
       wrap.appendChild(btn);
     });
@@ -139,6 +140,11 @@
     if (c && (c.type === "solution" || c.type === "referral")) nodes.push(card(c));
     if (c && c.type === "notice" && c.text) nodes.push(el("p", "notice", c.text));
     if (c && c.type === "acute") nodes.push(acute(c));
+    if (c && c.type === "answer" && safeUrl(c.source)) {  // where the answer's facts come from
+      var source = el("a", "source", "Kilde: " + (c.source_title || new URL(c.source).hostname));
+      source.href = safeUrl(c.source); source.target = "_blank"; source.rel = "noopener noreferrer";
+      nodes.push(source);
+    }
     if (live && Array.isArray(m.buttons) && m.buttons.length) {
       var wrap = quickButtons(m.buttons, c && c.type === "acute" ? HUMAN : null);
       if (wrap) { wrap.classList.add("live"); nodes.push(wrap); }
@@ -176,17 +182,19 @@
     box.appendChild(el("h3", "card-title", "Ring og få hjælp nu"));
     var lines = Array.isArray(c.lines) ? c.lines : [];
     var has112 = lines.some(function (l) { return l && String(l.phone || "").replace(/[^0-9]/g, "") === "112"; });
-    if (!has112) box.appendChild(telLink("call", "Er du i fare: Ring 112", "112"));  // never without the emergency number
+    if (!has112) box.appendChild(telLink("call emergency", "Er du i fare: Ring 112", "112"));  // never without it
     lines.forEach(function (line) {
       if (!line || typeof line !== "object") return;
-      var tel = telLink("call", (line.name ? line.name + ": " : "Ring ") + (line.phone || ""), line.phone);
+      var emergency = String(line.phone || "").replace(/[^0-9]/g, "") === "112";
+      var tel = telLink(emergency ? "call emergency" : "call", (line.name ? line.name + ": " : "Ring ") + (line.phone || ""),
+                        line.phone);
       if (!tel) { if (line.name) box.appendChild(el("p", "call-text", line.name)); return; }
       box.appendChild(tel);
       if (line.when) box.appendChild(el("p", "when", String(line.when)));
     });
     var local = c.local && typeof c.local === "object" ? c.local : null;
     if (local && local.name) {
-      var own = telLink("call local", local.name + ": " + (local.phone || ""), local.phone);
+      var own = telLink("call", local.name + ": " + (local.phone || ""), local.phone);
       box.appendChild(own || el("p", "call-text", local.name));
     }
     var human = el("button", "quick human", "Tal med en medarbejder nu");
@@ -205,6 +213,18 @@
     var after = lastUser();
     state.log.forEach(function (e, i) {
       (e.kind === "user" ? drawUser(e) : drawBot(e, i > after)).forEach(function (n) { entries.appendChild(n); });
+    });
+    oneHumanButton();
+  }
+  // The acute help has its own "Tal med en medarbejder nu": not a second one beside it.
+  function oneHumanButton() {
+    var turn = [], nodes = entries.children;
+    for (var i = nodes.length - 1; i >= 0 && !nodes[i].classList.contains("user"); i--) turn.push(nodes[i]);
+    if (!turn.some(function (n) { return n.classList.contains("acute"); })) return;
+    turn.forEach(function (n) {
+      if (!n.classList.contains("buttons")) return;
+      n.querySelectorAll('.quick[data-payload="' + HUMAN + '"]').forEach(function (b) { b.remove(); });
+      if (!n.children.length) n.remove();
     });
   }
   // New entries: drawn at the end; a citizen's message ends the previous turn's buttons.
@@ -244,6 +264,7 @@
     });
     if (typeof cursor === "number" && cursor > state.cursor) state.cursor = cursor;
     save();
+    oneHumanButton();
     reveal(first);
   }
   function fallback(messages) {
@@ -252,6 +273,7 @@
       var node = add({kind: "bot", message: m, unconfirmed: true});
       first = first || node;
     });
+    oneHumanButton();
     reveal(first);
   }
   function local(text) { reveal(add({kind: "bot", message: {text: text}})); }
