@@ -49,7 +49,10 @@
         d.transcript.forEach(function (l) {
           if (list.querySelector('[data-id="' + l.id + '"]')) return;
           var li = line(l);
-          if (!first) li.classList.add("new");
+          if (!first && l.kind === "citizen") {  // the citizen's new message stands out for a moment
+            li.classList.add("new");
+            setTimeout(function () { li.classList.remove("new"); }, 6000);
+          }
           list.appendChild(li);
           if (l.kind === "citizen" && !first) fromCitizen = l;
         });
