@@ -18,7 +18,7 @@ from borgerguide.db import engine_for
 from bot.event_consumer import AmqpSettings, EventConsumer
 from bot.keys import (
     ACCOUNTS, ANALYTICS, CONSUMER, DB_ENGINE, ESCALATION_PROJECTION, ESCALATIONS, HTTP, PROJECTION_LOCK, RASA,
-    RATINGS, RETENTION, SETTINGS,
+    RATINGS, RETENTION, SAVED_REPLIES, SETTINGS,
 )
 from bot.projections import AnalyticsProjection, EscalationProjection
 from bot.rasa_client import RasaClient
@@ -26,6 +26,7 @@ from bot.stores import retention
 from bot.stores.accounts import Accounts
 from bot.stores.escalations import EscalationStore
 from bot.stores.ratings import Ratings
+from bot.stores.saved_replies import SavedReplies
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +64,7 @@ async def stores(app: web.Application) -> AsyncIterator[None]:
     app[ACCOUNTS] = Accounts(engine)
     app[ESCALATIONS] = EscalationStore(engine)
     app[RATINGS] = Ratings(engine)
+    app[SAVED_REPLIES] = SavedReplies(engine)
     app[ESCALATION_PROJECTION] = EscalationProjection(app[ESCALATIONS], events_engine)
     app[PROJECTION_LOCK] = asyncio.Lock()
     app[ANALYTICS] = AnalyticsProjection(engine, events_engine, settings.low_confidence)

@@ -15,6 +15,7 @@ from bot.settings import Settings
 from bot.stores.accounts import Accounts
 from bot.stores.escalations import EscalationStore
 from bot.stores.ratings import Ratings
+from bot.stores.saved_replies import SavedReplies
 from bot.stores.retention import Stores
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -26,8 +27,9 @@ DB_ENGINE = web.AppKey("db_engine", sa.engine.Engine)
 ACCOUNTS = web.AppKey("accounts", Accounts)
 ESCALATIONS = web.AppKey("escalations", EscalationStore)
 RATINGS = web.AppKey("ratings", Ratings)
+SAVED_REPLIES = web.AppKey("saved_replies", SavedReplies)
 RETENTION = web.AppKey("retention_stores", Stores)
-STORE_KEYS = (ACCOUNTS, ESCALATIONS, RATINGS, RETENTION)
+STORE_KEYS = (ACCOUNTS, ESCALATIONS, RATINGS, RETENTION, SAVED_REPLIES)
 # the event stream's readers
 ESCALATION_PROJECTION = web.AppKey("escalation_projection", EscalationProjection)
 ANALYTICS = web.AppKey("analytics", AnalyticsProjection)

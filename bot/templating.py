@@ -9,12 +9,14 @@ import jinja2
 from aiohttp import web
 
 from borgerguide.clock import danish_minute
+from borgerguide.tenancy import ROLE_NAMES_DA
 
 templates = jinja2.Environment(
     loader=jinja2.FileSystemLoader(str(Path(__file__).parent / "templates")),
     autoescape=True,
 )
 templates.filters["dk"] = danish_minute
+templates.globals["role_names"] = ROLE_NAMES_DA
 
 
 def render(name: str, **context: Any) -> web.Response:

@@ -313,3 +313,70 @@ async def test_staff_and_analysts_publish_operational_notices(aiohttp_client, ap
     assert (await anna.post(f"/api/notices/{notice_id}/end", headers={"X-CSRF-Token": anna.csrf})).status == 200
     active = await (await anna.get("/api/notices", params={"active": "1", "kommune": "odense", "area": "digital_post"})).json()
     assert active["notices"] == []
+
+
+async def test_the_conversation_reads_on_from_a_cursor(citizen):
+    """Every message carries its position as id; the answer reads the turn
+    back from the widget's cursor (so a staff reply that came meanwhile is in
+    it too), and nothing before the cursor comes again."""
+    who = sender()
+    first = await (await citizen.post("/api/chat", json={"sender": who, "message": "mit pas er udløbet",
+                                                         "cursor": 0})).json()
+    ids = [m["id"] for m in first["feed"]]
+    assert ids == sorted(ids) and first["cursor"] > ids[-1]
+    assert [m.get("text") for m in first["feed"]] == [m.get("text") for m in first["messages"]]
+    second = await (await citizen.post("/api/chat", json={"sender": who, "message": "hvad koster det",
+                                                          "cursor": first["cursor"]})).json()
+    assert second["feed"] and min(m["id"] for m in second["feed"]) >= first["cursor"]
+    polled = await (await citizen.get("/api/chat/messages", params={
+        "sender": who, "token": first["token"], "cursor": str(second["cursor"])})).json()
+    assert polled["messages"] == [] and polled["cursor"] == second["cursor"]
+    for bad in (-1, "to", True, 1.5):
+        response = await citizen.post("/api/chat", json={"sender": who, "message": "hej", "cursor": bad})
+        assert response.status == 400 and "cursor" in (await response.json())["error"]
+
+
+async def test_notes_assignment_saved_replies_and_closing_an_unclaimed_case(citizen, aiohttp_client, app, stack):
+    who = sender()
+    await chat(citizen, who, "jeg har mistet mit gule sundhedskort")
+    body = await chat(citizen, who, "jeg vil tale med en medarbejder")
+    [handoff] = handoffs(body)
+    url = f"/api/staff/escalations/{handoff['escalation_id']}"
+    anna = await staff_client(aiohttp_client, app, "anna")
+    csrf = {"X-CSRF-Token": anna.csrf}
+
+    listed = await (await anna.get("/api/staff/escalations", params={"status": "open"})).json()
+    mine = [e for e in listed["escalations"] if e["id"] == handoff["escalation_id"]][0]
+    assert mine["question"] == "jeg har mistet mit gule sundhedskort", "the question, not the request for a person"
+
+    note = await anna.post(url + "/note", json={"text": "Har ringet, ingen svar"}, headers=csrf)
+    assert note.status == 200
+    assert (await anna.post(url + "/note", json={"text": ""}, headers=csrf)).status == 400
+    assert (await anna.post(url + "/assign", json={"to": "carl"}, headers=csrf)).status == 400, "an analyst"
+    given = await anna.post(url + "/assign", json={"to": "bo"}, headers=csrf)
+    assert (await given.json())["escalation"]["claimed_by"] == "bo"
+
+    made = await anna.post("/api/staff/saved-replies", json={"title": "Åbningstider", "text": "Vi har åbent 10-17."},
+                           headers=csrf)
+    assert made.status == 201
+    assert (await anna.post("/api/staff/saved-replies", json={"title": "", "text": "x"}, headers=csrf)).status == 400
+    offered = await (await anna.get("/api/staff/saved-replies", params={"kommune": "aarhus"})).json()
+    assert "Vi har åbent 10-17." in [r["text"] for r in offered["replies"]]
+
+    detail = await (await anna.get(url)).json()
+    assert [h["kind"] for h in detail["history"]][-2:] == ["note", "assigned"]
+    assert detail["view"]["area_name"] == "Gult sundhedskort" and detail["view"]["status_text"] == "I gang"
+    polled = await (await citizen.get("/api/chat/messages", params={"sender": who, "token": body["token"],
+                                                                      "cursor": "0"})).json()
+    assert "Har ringet" not in str(polled), "an internal note never reaches the citizen"
+
+    # a case nobody has taken: closing it takes it first, and the citizen is told
+    other = sender()
+    body = await chat(citizen, other, "jeg vil tale med en medarbejder")
+    [second] = handoffs(body)
+    closed = await anna.post(f"/api/staff/escalations/{second['escalation_id']}/resolve", json={"outcome": "other"},
+                             headers=csrf)
+    assert (await closed.json())["escalation"]["claimed_by"] == "anna"
+    polled = await (await citizen.get("/api/chat/messages", params={"sender": other, "token": body["token"],
+                                                                      "cursor": "0"})).json()
+    assert polled["messages"][-1]["text"] == RESUME_TEXT and polled["handoff"] is None

@@ -17,7 +17,7 @@ import logging
 import re
 import zlib
 from pathlib import Path
-from typing import Any, Dict, Optional
+from typing import Any, Dict, List, Optional
 
 import aiohttp
 import sqlalchemy as sa
@@ -35,7 +35,8 @@ from bot.offloop import db
 from bot.ratelimit import client_address, retry_after_header
 from bot.session import conversation_token, json_failure, json_object
 from bot.settings import Settings
-from bot.stores.escalations import EscalationStore
+from bot.stores.escalations import Conflict, EscalationStore
+from bot.transcript import citizen_messages as feed_from, cursor_of, question
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +53,7 @@ MINUTES_PER_CITIZEN = 5
 CALLBACK_OFFER_TEXT = ("Der er desværre ingen ledig medarbejder lige nu. Vil du hellere ringes op? "
                        "Udfyld formularen med dit telefonnummer og hvornår det passer dig.")
 UNAVAILABLE = "Chatten er ikke tilgængelig lige nu. Prøv igen om lidt."
+NOT_A_CURSOR = "Feltet 'cursor' skal være et helt tal fra 0."
 
 
 def parse_chat_request(body: Any, max_chars: int) -> Dict[str, Any]:
@@ -107,21 +109,39 @@ def handoff_state(store: EscalationStore, conversation_id: str, claim_timeout: f
     return {"escalation_id": escalation.id, "status": escalation.status, "mode": escalation.mode,
             "position": position, "estimate_minutes": position * MINUTES_PER_CITIZEN,
             "staff": escalation.claimed_by and "En medarbejder i Borgerservice",
+            # staff write in the chat: the citizen's messages go to them (the bot is paused)
+            "chatting": escalation.status == "claimed" and store.staff_replied(escalation.id),
             "callback_requested": escalation.callback_phone is not None,
+            "callback_time": escalation.callback_time,
             "offer_callback": escalation.mode == contract.CALLBACK or (
                 escalation.status == "open" and waited >= claim_timeout)}
 
 
-def escalate(store: EscalationStore, conversation_id: str, messages: Any) -> int:
+def escalate(store: EscalationStore, conversation_id: str, messages: Any) -> List[str]:
     """The escalations of the hand-offs in the bot's answer, made at once
-    (idempotent: the event stream's reader makes the same ones only once).
-    Blocking: call it through db()."""
-    made = 0
+    (idempotent: the event stream's reader makes the same ones only once);
+    the ids of those made now. Blocking: call it through db()."""
+    made = []
     for custom in contract.customs(messages):
         handoff = contract.parse(custom)
-        if isinstance(handoff, contract.Handoff):
-            made += store.create_from_handoff(conversation_id, handoff, utcnow())
+        if isinstance(handoff, contract.Handoff) and store.create_from_handoff(conversation_id, handoff, utcnow()):
+            made.append(handoff.escalation_id)
     return made
+
+
+def read_cursor(value: Any) -> Optional[int]:
+    """The widget's cursor (how far it has read the conversation); None when not sent."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise BadInput(NOT_A_CURSOR)
+    try:
+        cursor = int(value)
+    except ValueError:
+        raise BadInput(NOT_A_CURSOR)
+    if cursor < 0:
+        raise BadInput(NOT_A_CURSOR)
+    return cursor
 
 
 async def chat(request: web.Request) -> web.Response:
@@ -138,6 +158,7 @@ async def chat(request: web.Request) -> web.Response:
     except ValueError:  # also bytes that are not UTF-8
         raise BadInput("Forespørgslen er ikke gyldig JSON.")
     forward = parse_chat_request(body, settings.max_message_chars)
+    cursor = read_cursor(body.get("cursor"))
     wait = limits.check_conversation(forward["sender"])
     if wait:
         return too_many_messages(wait)
@@ -166,8 +187,9 @@ async def chat(request: web.Request) -> web.Response:
         logger.error("Rasa could not process a message (%s)", faults[0].reason)
         return json_error(503, UNAVAILABLE)
     store = request.app[ESCALATIONS]
+    made: List[str] = []
     try:
-        await db(escalate, store, sender, messages)
+        made = await db(escalate, store, sender, messages)
         handoff = await db(handoff_state, store, sender, settings.claim_timeout_seconds)
     except sa.exc.SQLAlchemyError as error:
         # The bot answered; only our own database is away. The citizen gets the
@@ -176,11 +198,35 @@ async def chat(request: web.Request) -> web.Response:
         logger.error("The web service's database is unreachable (%s); answering without the hand-off state",
                      type(error).__name__)
         handoff = None
-    return web.json_response({
+    answer: Dict[str, Any] = {
         "messages": messages,
         "token": conversation_token(settings.secret, sender),
         "handoff": handoff,
-    })
+    }
+    if cursor is not None or made:
+        answer.update(await after_turn(request, sender, cursor, made))
+    return web.json_response(answer)
+
+
+async def after_turn(request: web.Request, sender: str, cursor: Optional[int], made: List[str]) -> Dict[str, Any]:
+    """What the turn added to the conversation, read back from the tracker:
+    the widget's messages from its `cursor` on (with ids: also a staff reply
+    that came during the turn, never one twice) and the new escalations'
+    question preview. When the tracker cannot be read the widget falls back
+    to the turn's messages (`feed` null)."""
+    try:
+        tracker = await request.app[RASA].tracker(sender)
+    except (aiohttp.ClientError, asyncio.TimeoutError):
+        logger.error("Rasa answered, but its tracker could not be read back")
+        return {"feed": None} if cursor is not None else {}
+    for escalation_id in made:
+        try:
+            await db(request.app[ESCALATIONS].set_question, escalation_id, question(tracker, escalation_id))
+        except sa.exc.SQLAlchemyError:
+            logger.error("The question of a new escalation could not be stored")
+    if cursor is None:
+        return {}
+    return {"feed": feed_from(tracker, cursor), "cursor": cursor_of(tracker)}
 
 
 def citizen_conversation(request: web.Request, sender: Any, token: Any) -> str:
@@ -197,12 +243,15 @@ async def offer_callback_when_unclaimed(request: web.Request, conversation_id: s
     if not handoff or handoff["mode"] != contract.LIVE or not handoff["offer_callback"]:
         return
     if await db(request.app[ESCALATIONS].mark_callback_offered, handoff["escalation_id"]):
-        await request.app[RASA].append(conversation_id, [{"event": "bot", "text": CALLBACK_OFFER_TEXT}])
+        await request.app[RASA].tell(conversation_id, CALLBACK_OFFER_TEXT)
 
 
 async def citizen_messages(request: web.Request) -> web.Response:
-    """Messages after `since` (staff replies arrive here), and the waiting state."""
+    """The conversation's messages from `cursor` on (staff replies arrive
+    here; each has its `id`, and the answer's `cursor` is where to read on),
+    and the waiting state. (`since`, a timestamp, is the older way to ask.)"""
     conversation_id = citizen_conversation(request, request.query.get("sender"), request.query.get("token"))
+    cursor = read_cursor(request.query.get("cursor"))
     try:
         since = float(request.query.get("since") or 0)
     except ValueError:
@@ -214,21 +263,10 @@ async def citizen_messages(request: web.Request) -> web.Response:
         tracker = await request.app[RASA].tracker(conversation_id)
     except (aiohttp.ClientError, asyncio.TimeoutError):
         return web.json_response({"error": "Chatten er ikke tilgængelig lige nu."}, status=503)
-    messages = []
-    for event in tracker.get("events") or []:
-        if event.get("event") != "bot" or float(event.get("timestamp") or 0) <= since:
-            continue
-        message: Dict[str, Any] = {"timestamp": event.get("timestamp")}
-        if event.get("text"):
-            message["text"] = event["text"]
-        data = event.get("data") or {}
-        for key in ("buttons", "custom"):
-            if data.get(key):
-                message[key] = data[key]
-        if (event.get("metadata") or {}).get("staff"):
-            message["staff"] = True
-        messages.append(message)
-    return web.json_response({"messages": messages, "handoff": handoff,
+    messages = feed_from(tracker, cursor or 0)
+    if cursor is None:
+        messages = [m for m in messages if float(m.get("timestamp") or 0) > since]
+    return web.json_response({"messages": messages, "cursor": cursor_of(tracker), "handoff": handoff,
                               "paused": bool(tracker.get("paused"))})
 
 
@@ -246,8 +284,22 @@ async def citizen_callback(request: web.Request) -> web.Response:
     escalation = await db(store.open_for_conversation, conversation_id)
     if escalation is None or escalation.id != body.get("escalation_id"):
         return web.json_response({"error": "Der er ingen åben henvendelse i denne samtale."}, status=404)
-    await db(store.request_callback, escalation.id, conversation_id, phone, when, name)
-    return web.json_response({"ok": True, "message": f"Tak. Borgerservice ringer dig op ({when})."})
+    try:
+        await db(store.request_callback, escalation.id, conversation_id, phone, when, name)
+    except Conflict:
+        return web.json_response({"error": "Henvendelsen er allerede afsluttet."}, status=409)
+    message = callback_confirmation(when)
+    try:  # the confirmation is part of the conversation (and of the citizen's transcript)
+        await request.app[RASA].tell(conversation_id, message)
+        told = True
+    except (aiohttp.ClientError, asyncio.TimeoutError):
+        logger.error("The callback confirmation could not be added to the conversation")
+        told = False
+    return web.json_response({"ok": True, "message": message, "told": told})
+
+
+def callback_confirmation(when: str) -> str:
+    return f"Tak, vi ringer dig op. Tidspunkt: {when[:1].lower() + when[1:]}. Du kan godt lukke chatten imens."
 
 
 async def citizen_rating(request: web.Request) -> web.Response:

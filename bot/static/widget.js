@@ -5,6 +5,11 @@
  * host page). No framework, no cookies, no third parties: it talks only to the
  * Borgerguide service it was loaded from. Citizen and bot text is always
  * inserted as text (textContent), links only to http(s) URLs.
+ *
+ * The conversation's messages come with the server's ids (their position in
+ * the conversation): the widget keeps a cursor (how far it has read) and adds
+ * each message once, in order, whether it came with the answer to the
+ * citizen's message or from polling (staff replies), also across reloads.
  */
 (function () {
   "use strict";
@@ -12,10 +17,11 @@
   var BASE = new URL(script.src).origin;
   var KOMMUNE = script.getAttribute("data-kommune") || undefined;
   var STORE = "borgerguide-" + (KOMMUNE || "default");
+  var HUMAN = "/request_human";
   var state = JSON.parse(sessionStorage.getItem(STORE) || "null") || {
     sender: "w-" + Array.from(crypto.getRandomValues(new Uint8Array(16)), function (b) {
       return b.toString(16).padStart(2, "0"); }).join(""),
-    token: null, log: [], open: false, since: 0
+    token: null, log: [], open: false, cursor: 0, handoff: null, pending: []
   };
   function save() { sessionStorage.setItem(STORE, JSON.stringify(state)); }
 
@@ -48,6 +54,12 @@
   log.setAttribute("role", "log");
   log.setAttribute("aria-live", "polite");
   log.setAttribute("aria-label", "Samtale");
+  var entries = el("div", "entries");
+  var extras = el("div", "extras");  // the callback and rating forms: kept when messages arrive
+  var typing = el("p", "msg typing");
+  typing.hidden = true;
+  var waiting = el("div", "waiting");  // the citizen's messages in line, sent after the answer
+  log.append(entries, extras, typing, waiting);
   var status = el("p", "status");
   status.setAttribute("role", "status");
   var form = el("form", "form");
@@ -76,33 +88,68 @@
   function el(tag, cls, text) {
     var node = document.createElement(tag);
     if (cls) node.className = cls;
-    if (text) node.textContent = text;
+    if (text !== undefined && text !== null && text !== "") node.textContent = String(text);
     return node;
   }
   function safeUrl(url) {
     try { var u = new URL(url); return (u.protocol === "https:" || u.protocol === "http:") ? u.href : null; }
     catch (e) { return null; }
   }
+  function telLink(cls, text, phone) {
+    var digits = String(phone || "").replace(/[^+0-9]/g, "");
+    if (!/[0-9]{3,}/.test(digits)) return null;
+    var a = el("a", cls, text);
+    a.href = "tel:" + digits;
+    return a;
+  }
+  function custom(m) { return m && m.custom && typeof m.custom === "object" ? m.custom : null; }
 
-  function draw(entry) {
-    if (entry.kind === "user") { log.appendChild(el("p", "msg user", entry.text)); }
-    else if (entry.kind === "bot") {
-      var m = entry.message;
-      if (m.text) log.appendChild(el("p", "msg bot" + (m.staff ? " staff" : ""), (m.staff ? "Medarbejder: " : "") + m.text));
-      if (m.custom && (m.custom.type === "solution" || m.custom.type === "referral")) log.appendChild(card(m.custom));
-      if (m.custom && m.custom.type === "notice") log.appendChild(el("p", "notice", m.custom.text));
-      if (m.buttons && m.buttons.length && entry.live) {
-        var wrap = el("div", "buttons");
-        m.buttons.forEach(function (b) {
-          var btn = el("button", "quick", b.title);
-          btn.type = "button";
-          btn.addEventListener("click", function () { ask({payload: b.payload}, b.title); });
-          wrap.appendChild(btn);
-        });
-        log.appendChild(wrap);
-      }
+  // --- drawing -------------------------------------------------------------------
+  // Buttons stay under every bot message of the latest bot turn (the messages
+  // after the citizen's last one); the acute help keeps its own button always.
+  function quickButtons(buttons, skip) {
+    var wrap = el("div", "buttons");
+    buttons.forEach(function (b) {
+      if (!b || typeof b.payload !== "string" || (skip && b.payload === skip)) return;
+      var btn = el("button", "quick", b.title || b.payload);
+      btn.type = "button";
+      btn.setAttribute("data-payload", b.payload);
+      btn.addEventListener("click", function () { ask({payload: b.payload}, b.title || ""); });
+      wrap.appendChild(btn);
+    });
+    return wrap.childNodes.length ? wrap : null;
+  }
+  function drawUser(entry) {
+    var p = el("p", "msg user", entry.text);
+    if (entry.state === "queued") p.appendChild(el("span", "note", "Sendes, når Borgerguiden har svaret"));
+    if (entry.state === "failed") {
+      p.appendChild(el("span", "note", "Ikke sendt."));
+      var again = el("button", "again", "Send igen");
+      again.type = "button";
+      again.addEventListener("click", function () {
+        entry.state = null; save(); redraw();
+        enqueue(entry.body || {message: entry.text}, entry);
+      });
+      p.appendChild(again);
     }
-    log.scrollTop = log.scrollHeight;
+    return [p];
+  }
+  function drawBot(entry, live) {
+    var m = entry.message || {}, c = custom(m), nodes = [];
+    if (m.text) nodes.push(el("p", "msg bot" + (m.staff ? " staff" : ""), (m.staff ? "Medarbejder: " : "") + m.text));
+    if (c && (c.type === "solution" || c.type === "referral")) nodes.push(card(c));
+    if (c && c.type === "notice" && c.text) nodes.push(el("p", "notice", c.text));
+    if (c && c.type === "acute") nodes.push(acute(c));
+    if (c && c.type === "answer" && safeUrl(c.source)) {  // where the answer's facts come from
+      var source = el("a", "source", "Kilde: " + (c.source_title || new URL(c.source).hostname));
+      source.href = safeUrl(c.source); source.target = "_blank"; source.rel = "noopener noreferrer";
+      nodes.push(source);
+    }
+    if (live && Array.isArray(m.buttons) && m.buttons.length) {
+      var wrap = quickButtons(m.buttons, c && c.type === "acute" ? HUMAN : null);
+      if (wrap) { wrap.classList.add("live"); nodes.push(wrap); }
+    }
+    return nodes;
   }
   // A solution card, or a referral card (another authority handles it: who,
   // its page and, where known, its phone).
@@ -112,7 +159,7 @@
     box.appendChild(el("h3", "card-title", c.title));
     if (referral) box.appendChild(el("p", "authority", "Det klarer " + (c.authority_name || c.authority) + "."));
     var ol = el("ol", "steps");
-    (c.steps || []).forEach(function (s) { ol.appendChild(el("li", null, s)); });
+    (Array.isArray(c.steps) ? c.steps : []).forEach(function (s) { ol.appendChild(el("li", null, s)); });
     box.appendChild(ol);
     var url = safeUrl(c.url);
     if (url) {
@@ -121,88 +168,261 @@
       box.appendChild(a);
     }
     if (referral && c.phone) {
-      var tel = el("a", "phone", "Ring " + c.phone);
-      tel.href = "tel:" + String(c.phone).replace(/[^+0-9]/g, "");
-      box.appendChild(tel);
+      var tel = telLink("phone", "Ring " + c.phone, c.phone);
+      if (tel) box.appendChild(tel);
     }
     if (c.login && c.login !== "Ingen") box.appendChild(el("p", "login", "Du skal bruge: " + c.login));
     return box;
   }
-  function redraw() {
-    log.textContent = "";
-    var lastBot = -1;
-    state.log.forEach(function (e, i) { if (e.kind === "bot") lastBot = i; });
-    state.log.forEach(function (e, i) { e.live = i >= lastBot; draw(e); });
+  // Acute help: every number a big tap-to-call link, the way to a person always there.
+  function acute(c) {
+    var box = el("div", "acute");
+    box.setAttribute("role", "group");
+    box.setAttribute("aria-label", "Hjælp nu");
+    box.appendChild(el("h3", "card-title", "Ring og få hjælp nu"));
+    var lines = Array.isArray(c.lines) ? c.lines : [];
+    var has112 = lines.some(function (l) { return l && String(l.phone || "").replace(/[^0-9]/g, "") === "112"; });
+    if (!has112) box.appendChild(telLink("call emergency", "Er du i fare: Ring 112", "112"));  // never without it
+    lines.forEach(function (line) {
+      if (!line || typeof line !== "object") return;
+      var emergency = String(line.phone || "").replace(/[^0-9]/g, "") === "112";
+      var tel = telLink(emergency ? "call emergency" : "call", (line.name ? line.name + ": " : "Ring ") + (line.phone || ""),
+                        line.phone);
+      if (!tel) { if (line.name) box.appendChild(el("p", "call-text", line.name)); return; }
+      box.appendChild(tel);
+      if (line.when) box.appendChild(el("p", "when", String(line.when)));
+    });
+    var local = c.local && typeof c.local === "object" ? c.local : null;
+    if (local && local.name) {
+      var own = telLink("call", local.name + ": " + (local.phone || ""), local.phone);
+      box.appendChild(own || el("p", "call-text", local.name));
+    }
+    var human = el("button", "quick human", "Tal med en medarbejder nu");
+    human.type = "button";
+    human.addEventListener("click", function () { ask({payload: HUMAN}, "Tal med en medarbejder nu"); });
+    box.appendChild(human);
+    return box;
   }
-  function remember(entry) { state.log.push(entry); if (state.log.length > 200) state.log.shift(); save(); }
+  function lastUser() {
+    var at = -1;
+    state.log.forEach(function (e, i) { if (e.kind === "user") at = i; });
+    return at;
+  }
+  function redraw() {
+    entries.textContent = "";
+    var after = lastUser();
+    state.log.forEach(function (e, i) {
+      (e.kind === "user" ? drawUser(e) : drawBot(e, i > after)).forEach(function (n) { entries.appendChild(n); });
+    });
+    oneHumanButton();
+  }
+  // The acute help has its own "Tal med en medarbejder nu": not a second one beside it.
+  function oneHumanButton() {
+    var turn = [], nodes = entries.children;
+    for (var i = nodes.length - 1; i >= 0 && !nodes[i].classList.contains("user"); i--) turn.push(nodes[i]);
+    if (!turn.some(function (n) { return n.classList.contains("acute"); })) return;
+    turn.forEach(function (n) {
+      if (!n.classList.contains("buttons")) return;
+      n.querySelectorAll('.quick[data-payload="' + HUMAN + '"]').forEach(function (b) { b.remove(); });
+      if (!n.children.length) n.remove();
+    });
+  }
+  // New entries: drawn at the end; a citizen's message ends the previous turn's buttons.
+  function add(entry) {
+    state.log.push(entry);
+    if (state.log.length > 200) { state.log.shift(); }
+    save();
+    if (entry.kind === "user") entries.querySelectorAll(".buttons.live").forEach(function (b) { b.remove(); });
+    var nodes = entry.kind === "user" ? drawUser(entry) : drawBot(entry, true);
+    nodes.forEach(function (n) { entries.appendChild(n); });
+    return nodes[0];
+  }
+  // Shows the start of what is new: all of it if it fits, else its first
+  // message at the top (a long answer is read from its title, not its end).
+  function reveal(first) {
+    if (!first) return;
+    var room = log.clientHeight;
+    var height = log.scrollHeight - first.offsetTop;
+    log.scrollTop = height <= room ? log.scrollHeight : first.offsetTop - 8;
+  }
 
+  // --- the conversation's messages, by id ------------------------------------------
+  function same(a, b) {
+    return (a.text || "") === (b.text || "") && JSON.stringify(a.custom || null) === JSON.stringify(b.custom || null);
+  }
+  // Messages from the server with their ids: each is added once, in order.
+  function receive(messages, cursor) {
+    var first = null;
+    (messages || []).forEach(function (m) {
+      if (typeof m.id !== "number" || m.id < state.cursor) return;
+      // shown already from an answer whose ids were not known (see `fallback`)
+      var known = state.log.filter(function (e) { return e.unconfirmed && same(e.message, m); })[0];
+      state.cursor = m.id + 1;
+      if (known) { delete known.unconfirmed; known.message = m; return; }
+      var node = add({kind: "bot", message: m});
+      first = first || node;
+    });
+    if (typeof cursor === "number" && cursor > state.cursor) state.cursor = cursor;
+    save();
+    oneHumanButton();
+    reveal(first);
+  }
+  function fallback(messages) {
+    var first = null;
+    (messages || []).forEach(function (m) {
+      var node = add({kind: "bot", message: m, unconfirmed: true});
+      first = first || node;
+    });
+    oneHumanButton();
+    reveal(first);
+  }
+  function local(text) { reveal(add({kind: "bot", message: {text: text}})); }
+
+  // --- the hand-off --------------------------------------------------------------
   function showHandoff(h) {
-    if (!h) { status.textContent = ""; return; }
-    if (h.status === "open" && h.mode === "live") {
-      status.textContent = "Du venter på en medarbejder. Du er nr. " + h.position + " i køen (ca. " + h.estimate_minutes + " min).";
+    var had = state.handoff;
+    state.handoff = h || null; save();
+    if (!h) {
+      status.textContent = "";
+      var gone = extras.querySelector(".callback");
+      if (gone) gone.remove();
+      if (had) graceUntil = Date.now() + 15000;  // the closing message may come just after
+      return;
+    }
+    var when = h.callback_time ? " (" + h.callback_time.charAt(0).toLowerCase() + h.callback_time.slice(1) + ")" : "";
+    if (h.status === "claimed" && h.chatting) {
+      status.textContent = "Du skriver med en medarbejder fra Borgerservice. Dine beskeder går til medarbejderen.";
+    } else if (h.callback_requested) {
+      status.textContent = h.status === "claimed" ? "En medarbejder har din henvendelse og ringer dig op" + when + "."
+        : "Vi ringer dig op" + when + ".";
     } else if (h.status === "claimed") {
-      status.textContent = "En medarbejder fra Borgerservice skriver med dig.";
-    } else if (h.mode === "callback" && !h.callback_requested) {
-      status.textContent = "Vi kan ringe dig op.";
-    } else { status.textContent = ""; }
-    if (h.offer_callback && !h.callback_requested && !root.querySelector(".callback")) callbackForm(h);
+      status.textContent = "En medarbejder fra Borgerservice har taget din henvendelse og skriver til dig her.";
+    } else if (h.mode === "live") {
+      status.textContent = "Du venter på en medarbejder. Du er nr. " + h.position + " i køen (ca. " +
+        h.estimate_minutes + " min). Skriv gerne, hvad det drejer sig om.";
+    } else {
+      status.textContent = "Vi kan ringe dig op. Skriv dit nummer i formularen.";
+    }
+    var existing = extras.querySelector(".callback");
+    if (h.offer_callback && !h.callback_requested && !existing) callbackForm(h);
+    if (h.callback_requested && existing) existing.remove();
   }
   function callbackForm(h) {
     var f = el("form", "callback");
     f.appendChild(el("p", null, "Skriv dit telefonnummer, så ringer Borgerservice dig op."));
     var pl = el("label", null, "Telefonnummer"); var phone = el("input"); phone.id = "bg-phone"; phone.type = "tel"; pl.htmlFor = "bg-phone";
+    phone.autocomplete = "tel";
     var nl = el("label", null, "Dit navn (hvis du vil)"); var name = el("input"); name.id = "bg-name"; name.autocomplete = "name"; nl.htmlFor = "bg-name";
     var tl = el("label", null, "Hvornår passer det dig?"); var when = el("input"); when.id = "bg-when"; tl.htmlFor = "bg-when";
     var cl = el("label", "consent"); var consent = el("input"); consent.type = "checkbox"; consent.id = "bg-consent";
     cl.append(consent, document.createTextNode(" Ja, I må gemme mit nummer og navn og ringe til mig om denne sag."));
+    var problem = el("p", "problem"); problem.setAttribute("role", "alert");
     var ok = el("button", "send", "Ring mig op"); ok.type = "submit";
-    f.append(pl, phone, nl, name, tl, when, cl, ok);
+    f.append(pl, phone, nl, name, tl, when, cl, problem, ok);
+    extras.appendChild(f);
+    // the form in view: whole if it fits, else from its start
+    var room = log.clientHeight;
+    log.scrollTop = f.offsetHeight + 16 <= room ? f.offsetTop + f.offsetHeight + 8 - room : f.offsetTop - 8;
     f.addEventListener("submit", function (e) {
       e.preventDefault();
+      ok.disabled = true;
       post("/api/chat/callback", {sender: state.sender, token: state.token, escalation_id: h.escalation_id,
                                   phone: phone.value, name: name.value, time: when.value, consent: consent.checked})
-        .then(function (d) { status.textContent = d.error || d.message; if (!d.error) f.remove(); });
+        .then(function (d) {
+          ok.disabled = false;
+          if (d.error) { problem.textContent = d.error; return; }
+          f.remove();
+          if (!d.told) local(d.message);  // else the confirmation comes with the conversation's messages
+          poll();
+        }).catch(function () { ok.disabled = false; problem.textContent = "Det lykkedes ikke. Prøv igen om lidt."; });
     });
-    log.appendChild(f);
   }
 
-  var polling = null;
+  // --- talking to the service ------------------------------------------------------
+  var polling = null, graceUntil = 0, pollBusy = false;
   function poll() {
-    if (!state.token) return;
+    if (!state.token || pollBusy) return;
+    pollBusy = true;
     fetch(BASE + "/api/chat/messages?sender=" + encodeURIComponent(state.sender) + "&token=" +
-          encodeURIComponent(state.token) + "&since=" + state.since)
+          encodeURIComponent(state.token) + "&cursor=" + state.cursor)
       .then(function (r) { return r.json(); })
       .then(function (d) {
         if (d.error) return;
-        d.messages.forEach(function (m) { state.since = Math.max(state.since, m.timestamp); remember({kind: "bot", message: m}); });
-        if (d.messages.length) redraw();
+        receive(d.messages, d.cursor);
         showHandoff(d.handoff);
-        if (!d.handoff && polling) { clearInterval(polling); polling = null; }
-      }).catch(function () {});
+        keepPolling();
+      }).catch(function () {}).then(function () { pollBusy = false; });
+  }
+  // While a hand-off is open (and a little after), every second: a staff
+  // reply is on screen within about two seconds.
+  function keepPolling() {
+    var wanted = state.handoff || Date.now() < graceUntil;
+    if (wanted && !polling) polling = setInterval(poll, 1000);
+    if (!wanted && polling) { clearInterval(polling); polling = null; }
   }
   function post(path, body) {
     return fetch(BASE + path, {method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify(body)})
       .then(function (r) { return r.json(); });
   }
+
+  // What the citizen sends goes out one at a time, in order; what is typed
+  // while the bot answers waits in line (and says so), nothing is dropped.
+  var queue = [], inFlight = false;
+  function setBusy(busy) {
+    send.setAttribute("aria-busy", String(busy));
+    send.classList.toggle("busy", busy);
+    typing.textContent = state.handoff && (state.handoff.mode === "live" || state.handoff.chatting)
+      ? "Sender …" : "Borgerguiden skriver …";
+    typing.hidden = !busy;
+    if (busy) log.scrollTop = log.scrollHeight;
+  }
   function ask(body, shown) {
-    remember({kind: "user", text: shown});
-    redraw();
-    body.sender = state.sender; body.kommune = KOMMUNE;
-    send.disabled = true;
-    return post("/api/chat", body).then(function (d) {
-      send.disabled = false;
-      if (d.error) { remember({kind: "bot", message: {text: d.error}}); redraw(); return; }
+    var entry = {kind: "user", text: shown, body: body};
+    if (inFlight || queue.length) {  // in line: shown below, moved into the conversation when it is sent
+      entry.state = "queued";
+      state.pending.push(entry); save(); drawWaiting();
+    } else { add(entry); }
+    log.scrollTop = log.scrollHeight;
+    return enqueue(body, entry);
+  }
+  function drawWaiting() {
+    waiting.textContent = "";
+    state.pending.forEach(function (e) { waiting.appendChild(drawUser(e)[0]); });
+  }
+  function enqueue(body, entry) {
+    return new Promise(function (done) { queue.push({body: body, entry: entry, done: done}); pump(); });
+  }
+  function pump() {
+    if (inFlight || !queue.length) return;
+    var item = queue.shift();
+    inFlight = true;
+    if (item.entry.state === "queued") {
+      delete item.entry.state;
+      state.pending = state.pending.filter(function (e) { return e !== item.entry; });
+      drawWaiting();
+      add(item.entry);
+    }
+    setBusy(true);
+    var body = Object.assign({}, item.body, {sender: state.sender, kommune: KOMMUNE, cursor: state.cursor});
+    post("/api/chat", body).then(function (d) {
+      if (d.error) { local(d.error); return; }
       if (d.token) state.token = d.token;
-      state.since = Date.now() / 1000;
-      d.messages.forEach(function (m) {
-        if (m.custom && m.custom.type === "solution") state.area = m.custom.solution_id;
-        remember({kind: "bot", message: m});
+      (d.messages || []).forEach(function (m) {
+        var c = custom(m);
+        if (c && c.type === "solution") state.area = c.solution_id;
       });
-      save(); redraw(); showHandoff(d.handoff);
-      if (d.handoff && !polling) polling = setInterval(poll, 3000);
+      delete item.entry.body; save();
+      if (Array.isArray(d.feed)) receive(d.feed, d.cursor); else fallback(d.messages);
+      showHandoff(d.handoff);
+      keepPolling();
     }).catch(function () {
-      send.disabled = false;
-      remember({kind: "bot", message: {text: "Chatten svarer ikke lige nu. Prøv igen om lidt."}}); redraw();
+      item.entry.state = "failed"; save(); redraw();
+      local("Chatten svarer ikke lige nu. Prøv igen om lidt.");
+    }).then(function () {
+      inFlight = false;
+      setBusy(queue.length > 0);
+      item.done();
+      pump();
     });
   }
 
@@ -240,7 +460,8 @@
                                 comment: c.value, kommune: KOMMUNE, area: state.area})
         .then(function (d) { status.textContent = d.error || d.message; if (!d.error) f.remove(); });
     });
-    log.appendChild(f);
+    extras.appendChild(f);
+    f.scrollIntoView({block: "nearest"});
     f.querySelector("input").focus();
   }
 
@@ -248,12 +469,16 @@
   function download() {
     var lines = state.log.map(function (e) {
       if (e.kind === "user") return "Du: " + e.text;
-      var m = e.message, parts = [];
+      var m = e.message || {}, c = custom(m), parts = [];
       if (m.text) parts.push((m.staff ? "Medarbejder: " : "Borgerguiden: ") + m.text);
-      if (m.custom && (m.custom.type === "solution" || m.custom.type === "referral")) {
-        parts.push(m.custom.title + (m.custom.url ? " (" + m.custom.url + ")" : "") +
-                   (m.custom.phone ? ", tlf. " + m.custom.phone : ""));
-        (m.custom.steps || []).forEach(function (s, i) { parts.push("  " + (i + 1) + ". " + s); });
+      if (c && (c.type === "solution" || c.type === "referral")) {
+        parts.push(c.title + (c.url ? " (" + c.url + ")" : "") + (c.phone ? ", tlf. " + c.phone : ""));
+        (c.steps || []).forEach(function (s, i) { parts.push("  " + (i + 1) + ". " + s); });
+      }
+      if (c && c.type === "acute") {
+        (Array.isArray(c.lines) ? c.lines : []).concat(c.local ? [c.local] : []).forEach(function (l) {
+          if (l && l.name) parts.push("  " + l.name + (l.phone ? ": " + l.phone : "") + (l.when ? " (" + l.when + ")" : ""));
+        });
       }
       return parts.join("\n");
     }).filter(Boolean);
@@ -272,8 +497,9 @@
     state.open = open; save();
     panel.hidden = !open;
     launcher.setAttribute("aria-expanded", String(open));
+    host.classList.toggle("open", open);
     if (open) {
-      if (!state.log.length) { remember({kind: "bot", message: {text: "Hej! Skriv kort, hvad du vil have hjælp til, fx \"jeg skal flytte\"."}}); redraw(); }
+      if (!state.log.length) local("Hej! Skriv kort, hvad du vil have hjælp til, fx \"jeg skal flytte\".");
       input.focus();
     } else { launcher.focus(); }
   }
@@ -293,10 +519,23 @@
   });
 
   document.body.appendChild(host);
+  // what was in line before a reload is sent now
+  state.pending = Array.isArray(state.pending) ? state.pending : [];
+  state.pending.forEach(function (e) { enqueue(e.body || {message: e.text}, e); });
+  drawWaiting();
+  if (typeof state.cursor !== "number") state.cursor = null;
   redraw();
   loadNotices();
-  if (state.open) { panel.hidden = false; launcher.setAttribute("aria-expanded", "true"); }
+  if (state.open) { panel.hidden = false; launcher.setAttribute("aria-expanded", "true"); host.classList.add("open"); }
   else if (script.getAttribute("data-open") === "true" && !state.log.length) { setOpen(true); }
-  if (state.token) poll();
+  if (state.token) {
+    if (state.cursor === null) {  // a conversation from before cursors: everything so far has been shown
+      state.cursor = 1e9;
+      fetch(BASE + "/api/chat/messages?sender=" + encodeURIComponent(state.sender) + "&token=" +
+            encodeURIComponent(state.token) + "&cursor=" + state.cursor)
+        .then(function (r) { return r.json(); })
+        .then(function (d) { if (typeof d.cursor === "number") { state.cursor = d.cursor; save(); poll(); } });
+    } else { poll(); }
+  } else if (state.cursor === null) { state.cursor = 0; }
   window.Borgerguide = {open: function () { setOpen(true); }};
 })();

@@ -4,8 +4,9 @@ An escalation is made from the bot's `handoff` message (borgerguide.contract),
 once, idempotently (its id is the hand-off's `escalation_id`): by /api/chat
 from the action's answer at once, and by bot.projections from the event
 stream for every hand-off that did not come that way. Every status change
-afterwards (claim, reply, forward, resolve, callback) is itself a row in
-`escalation_events`, with who and when.
+afterwards (claim, reply, forward, assign, resolve, callback) is itself a
+row in `escalation_events`, with who and when; so is an internal note (staff
+only, never sent to the citizen).
 """
 from __future__ import annotations
 
@@ -39,6 +40,7 @@ escalations = sa.Table(
     sa.Column("callback_phone", sa.String(40)),
     sa.Column("callback_time", sa.String(100)),
     sa.Column("callback_name", sa.String(100)),  # given with consent, like the phone number
+    sa.Column("question", sa.String(300)),  # what the citizen asked, redacted (bot.transcript.question)
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("source_event_id", sa.Integer),
@@ -54,6 +56,7 @@ escalation_events = sa.Table(
 )
 STATUSES = ("open", "claimed", "resolved")
 OUTCOMES = ("solved", "callback_done", "referred", "no_answer", "other")
+NOTE_CHARS = 2000
 
 
 class Conflict(Exception):
@@ -81,6 +84,7 @@ class Escalation:
     created_at: datetime
     updated_at: datetime
     callback_name: Optional[str] = None
+    question: Optional[str] = None
 
     def _callback(self, viewer: Optional[str]) -> Optional[Dict[str, Any]]:
         if not self.callback_phone:
@@ -98,7 +102,7 @@ class Escalation:
             "id": self.id, "conversation_id": self.conversation_id, "reason": self.reason,
             "area": self.area, "kommune": self.kommune, "mode": self.mode, "queue": self.queue,
             "status": self.status, "claimed_by": self.claimed_by, "outcome": self.outcome,
-            "callback": self._callback(viewer),
+            "callback": self._callback(viewer), "question": self.question,
             "created_at": self.created_at.isoformat(), "updated_at": self.updated_at.isoformat(),
             "waiting_seconds": int((now - self.created_at).total_seconds()),
         }
@@ -151,7 +155,7 @@ class EscalationStore:
                 .where(escalations.c.id == escalation_id, escalations.c.status == "open")
                 .values(status="claimed", claimed_by=staff, updated_at=now))
             if result.rowcount != 1:
-                self._raise_for(connection, escalation_id, "is not open")
+                self._raise_for(connection, escalation_id, "Henvendelsen er allerede taget eller afsluttet.")
             self._event(connection, escalation_id, "claimed", staff, now)
         return self.get(escalation_id)
 
@@ -160,7 +164,7 @@ class EscalationStore:
         with self.engine.begin() as connection:
             row = self._row(connection, escalation_id)
             if row.status != "claimed" or row.claimed_by != staff:
-                raise Conflict("claim the escalation before you reply")
+                raise Conflict("Tag henvendelsen, før du svarer.")
             self._event(connection, escalation_id, "reply", staff, now, {"chars": len(text)})
 
     def forward(self, escalation_id: str, staff: str, queue: str) -> Escalation:
@@ -171,23 +175,60 @@ class EscalationStore:
                 .where(escalations.c.id == escalation_id, escalations.c.status != "resolved")
                 .values(queue=queue, status="open", claimed_by=None, updated_at=now))
             if result.rowcount != 1:
-                self._raise_for(connection, escalation_id, "is resolved")
+                self._raise_for(connection, escalation_id, "Henvendelsen er afsluttet.")
             self._event(connection, escalation_id, "forwarded", staff, now, {"queue": queue})
         return self.get(escalation_id)
 
     def resolve(self, escalation_id: str, staff: str, outcome: str) -> Escalation:
+        """Closes the escalation; one nobody has taken is taken by whoever closes it first."""
         if outcome not in OUTCOMES:
-            raise ValueError(f"outcome must be one of {', '.join(OUTCOMES)}")
+            raise ValueError("Vælg, hvordan henvendelsen endte.")
         now = utcnow()
         with self.engine.begin() as connection:
+            taken = connection.execute(
+                escalations.update()
+                .where(escalations.c.id == escalation_id, escalations.c.status == "open")
+                .values(status="claimed", claimed_by=staff, updated_at=now))
+            if taken.rowcount == 1:
+                self._event(connection, escalation_id, "claimed", staff, now)
             result = connection.execute(
                 escalations.update()
                 .where(escalations.c.id == escalation_id, escalations.c.status != "resolved")
                 .values(status="resolved", outcome=outcome, updated_at=now))
             if result.rowcount != 1:
-                self._raise_for(connection, escalation_id, "is already resolved")
+                self._raise_for(connection, escalation_id, "Henvendelsen er allerede afsluttet.")
             self._event(connection, escalation_id, "resolved", staff, now, {"outcome": outcome})
         return self.get(escalation_id)
+
+    def assign(self, escalation_id: str, staff: str, colleague: str) -> Escalation:
+        """Gives the escalation to a colleague (who then has it, as if they had taken it)."""
+        now = utcnow()
+        with self.engine.begin() as connection:
+            result = connection.execute(
+                escalations.update()
+                .where(escalations.c.id == escalation_id, escalations.c.status != "resolved")
+                .values(status="claimed", claimed_by=colleague, updated_at=now))
+            if result.rowcount != 1:
+                self._raise_for(connection, escalation_id, "Henvendelsen er afsluttet.")
+            self._event(connection, escalation_id, "assigned", staff, now, {"to": colleague})
+        return self.get(escalation_id)
+
+    def add_note(self, escalation_id: str, staff: str, text: str) -> None:
+        """An internal note: for staff only, never sent to the citizen."""
+        text = text.strip()
+        if not text or len(text) > NOTE_CHARS:
+            raise ValueError(f"Noten skal være 1-{NOTE_CHARS} tegn.")
+        with self.engine.begin() as connection:
+            self._row(connection, escalation_id)
+            self._event(connection, escalation_id, "note", staff, utcnow(), {"text": text})
+
+    def set_question(self, escalation_id: str, text: str) -> None:
+        """The redacted preview of what the citizen asked (kept once set)."""
+        if not text:
+            return
+        with self.engine.begin() as connection:
+            connection.execute(escalations.update().where(
+                escalations.c.id == escalation_id, escalations.c.question.is_(None)).values(question=text[:300]))
 
     def request_callback(self, escalation_id: str, conversation_id: str, phone: str, when: str,
                          name: Optional[str] = None) -> Escalation:
@@ -198,7 +239,7 @@ class EscalationStore:
             if row.conversation_id != conversation_id:
                 raise NotFound(escalation_id)
             if row.status == "resolved":
-                raise Conflict("the escalation is resolved")
+                raise Conflict("Henvendelsen er afsluttet.")
             connection.execute(escalations.update().where(escalations.c.id == escalation_id).values(
                 mode="callback", callback_phone=phone, callback_time=when, callback_name=name, updated_at=now))
             self._event(connection, escalation_id, "callback_requested", "citizen", now, {"time": when})
@@ -221,8 +262,13 @@ class EscalationStore:
             return self._from_row(self._row(connection, escalation_id))
 
     def list(self, status: Optional[str] = None, queue: Optional[str] = None,
-             kommune: Optional[str] = None, limit: int = 200) -> List[Escalation]:
-        query = sa.select(escalations).order_by(escalations.c.created_at.desc()).limit(limit)
+             kommune: Optional[str] = None, limit: int = 200, oldest_first: bool = False,
+             claimed_by: Optional[str] = None) -> List[Escalation]:
+        """Newest first; `oldest_first` for a queue (the longest waiting first)."""
+        order = escalations.c.created_at.asc() if oldest_first else escalations.c.created_at.desc()
+        query = sa.select(escalations).order_by(order).limit(limit)
+        if claimed_by:
+            query = query.where(escalations.c.claimed_by == claimed_by)
         if status:
             query = query.where(escalations.c.status == status)
         if queue:
@@ -252,6 +298,13 @@ class EscalationStore:
         with self.engine.connect() as connection:
             return int(connection.execute(query).scalar() or 0)
 
+    def staff_replied(self, escalation_id: str) -> bool:
+        """Has a member of staff written to the citizen in the chat?"""
+        with self.engine.connect() as connection:
+            return connection.execute(sa.select(escalation_events.c.id).where(
+                escalation_events.c.escalation_id == escalation_id,
+                escalation_events.c.kind == "reply").limit(1)).first() is not None
+
     def history(self, escalation_id: str) -> List[Dict[str, Any]]:
         query = (sa.select(escalation_events).where(escalation_events.c.escalation_id == escalation_id)
                  .order_by(escalation_events.c.id))
@@ -273,8 +326,9 @@ class EscalationStore:
         return row
 
     def _raise_for(self, connection, escalation_id: str, why: str) -> None:
-        self._row(connection, escalation_id)  # NotFound when missing
-        raise Conflict(f"the escalation {why}")
+        """NotFound when it is missing, else Conflict with the Danish reason."""
+        self._row(connection, escalation_id)
+        raise Conflict(why)
 
     @staticmethod
     def _from_row(row) -> Escalation:
@@ -282,6 +336,6 @@ class EscalationStore:
             id=row.id, conversation_id=row.conversation_id, reason=row.reason, area=row.area,
             kommune=row.kommune, mode=row.mode, queue=row.queue, status=row.status,
             claimed_by=row.claimed_by, outcome=row.outcome, callback_phone=row.callback_phone,
-            callback_time=row.callback_time, callback_name=row.callback_name,
+            callback_time=row.callback_time, callback_name=row.callback_name, question=row.question,
             created_at=as_utc(row.created_at), updated_at=as_utc(row.updated_at),
         )

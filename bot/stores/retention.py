@@ -8,7 +8,8 @@
   analyst labelled for training keep their redacted text but lose the link
   to the conversation;
 - ratings lose their comment and conversation id (score, area and kommune stay);
-- resolved escalations lose the conversation id and the callback number.
+- resolved escalations lose the conversation id, the callback number, the
+  question's preview and their internal notes.
 The web service runs it every BORGERGUIDE_RETENTION_HOURS (default 24);
 `python -m bot retention run` does the same from cron.
 
@@ -173,7 +174,12 @@ def run_retention(stores: Stores, days: int, now: Optional[datetime] = None, act
         detail["escalations_anonymised"] = connection.execute(escalations.update().where(
             escalations.c.updated_at < cutoff, escalations.c.status == "resolved",
             escalations.c.conversation_id != ANONYMISED).values(
-            conversation_id=ANONYMISED, callback_phone=None, callback_time=None, callback_name=None)).rowcount
+            conversation_id=ANONYMISED, callback_phone=None, callback_time=None, callback_name=None,
+            question=None)).rowcount
+        # internal notes are free text about the citizen: they go with the conversation id
+        detail["notes_deleted"] = connection.execute(escalation_events.delete().where(
+            escalation_events.c.kind == "note", escalation_events.c.escalation_id.in_(
+                sa.select(escalations.c.id).where(escalations.c.conversation_id == ANONYMISED)))).rowcount
     _log(stores, "retention", actor, len(senders), detail)
     return {"conversations": len(senders), **detail}
 
