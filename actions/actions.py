@@ -17,6 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.conversation import (
     CONTEXT_INTENTS,
     FALLBACK_INTENT,
+    NAMED_SURE,
     Reading,
     corrected_matter,
     followup_question,
@@ -156,11 +157,15 @@ def confusable(one: str, other: str) -> bool:
     return False
 
 
-def ask_which(dispatcher: CollectingDispatcher, steps: List[Tuple[str, float]]) -> List[EventType]:
-    """One short question with buttons instead of a guess."""
+def ask_which(dispatcher: CollectingDispatcher, steps: List[Tuple[str, float]],
+              person: Optional[str] = None) -> List[EventType]:
+    """One short question with buttons instead of a guess (and, acting for
+    another adult, fuldmagt at once, whichever they choose)."""
     buttons = [b for b in (matter_button(m) for m, _ in steps) if b]
     dispatcher.utter_message(text="Mener du en af disse?", buttons=buttons + [HUMAN_BUTTON])
     dispatcher.utter_message(json_message=contract.Clarify(tuple(clarify_option(m) for m, _ in steps)).to_dict())
+    if person == "adult":
+        surface_fuldmagt(dispatcher)
     return [SlotSet("fallback_count", 0)]
 
 
@@ -359,12 +364,16 @@ def tell_notices(dispatcher: CollectingDispatcher, kommune: Kommune, area: str) 
         dispatcher.utter_message(json_message=notice.payload().to_dict())
 
 
-def ask(dispatcher: CollectingDispatcher, area: str, response: str, again: bool = False) -> List[EventType]:
-    """Asks the one question that changes the answer (buttons; words work too)."""
+def ask(dispatcher: CollectingDispatcher, area: str, response: str, again: bool = False,
+        person: Optional[str] = None) -> List[EventType]:
+    """Asks the one question that changes the answer (buttons; words work too);
+    acting for another adult in an area where a fuldmagt helps, that too."""
     if again:
         dispatcher.utter_message(text="Så er jeg tilbage ved mit spørgsmål:")
     dispatcher.utter_message(response=response)
     dispatcher.utter_message(json_message=contract.Question(response.replace("utter_ask_", ""), area).to_dict())
+    if person == "adult" and any(s.help.get("fuldmagt") for s in load_catalogue().for_intent(area)):
+        surface_fuldmagt(dispatcher)
     return [SlotSet("area", area), SlotSet("pending_intent", area), SlotSet("fallback_count", 0)]
 
 
@@ -372,7 +381,7 @@ def follow_route(
     dispatcher: CollectingDispatcher, tracker: Tracker, intent: str, decision: Route, reading: Reading
 ) -> List[EventType]:
     if decision.ask:
-        return ask(dispatcher, intent, decision.ask)
+        return ask(dispatcher, intent, decision.ask, person=reading.person)
     solution = load_catalogue().get(str(decision.solution_id))
     person = reading.person or tracker.get_slot("person")
     events = show_solution(dispatcher, tracker, solution, decision.variant, intent, person=reading.person)
@@ -449,6 +458,9 @@ def correct_course(dispatcher: CollectingDispatcher, tracker: Tracker, reading: 
         shown = (current.id, tracker.get_slot("variant")) if current is not None else None
         if decision.solution_id and (decision.solution_id, decision.variant) != shown:
             return follow_route(dispatcher, tracker, area, decision, reading)
+    if current is not None and reading.person in ("child", "adult") and not (reading.named - {area}):
+        # "nej, det er min fars post": the same matter, for someone else
+        return give_answer(dispatcher, tracker, current, "for_other", reading.person)
     target = corrected_matter(reading, area)
     if target is None:
         near = [m for m, _ in nearest_matters(reading.text, SERVICE_INTENTS, limit=2, floor=0.35)]
@@ -465,6 +477,8 @@ def answer_the_open_question(dispatcher: CollectingDispatcher, tracker: Tracker,
     """While the bot's own question is open: an answer in words answers it; a
     question about the area is answered, and the bot asks again; words it
     cannot place get the question again, not a dead end."""
+    if turns_away(reading, pending):
+        return None  # "jeg har mistet mit sundhedskort" while MitID's question is open: the health card
     context = context_answers(tracker, pending)
     decision = route(pending, reading.text, list(reading.entities), context)
     if decision.solution_id:
@@ -487,6 +501,14 @@ def answer_the_open_question(dispatcher: CollectingDispatcher, tracker: Tracker,
     if count >= FALLBACKS_BEFORE_HANDOFF:
         return hand_off(dispatcher, tracker, contract.REPEATED_FALLBACK)
     return ask(dispatcher, pending, waiting)[:-1] + [SlotSet("fallback_count", count)]
+
+
+def turns_away(reading: Reading, pending: str) -> bool:
+    """Does a message leave the open question for another matter? When the
+    classifier is sure of another matter and its words name that one, not the
+    open question's area."""
+    return (reading.matter not in (None, pending) and reading.confidence >= NAMED_SURE
+            and reading.matter in reading.named and pending not in reading.named)
 
 
 def remember_answers(reading: Reading) -> List[EventType]:
@@ -543,7 +565,7 @@ class ActionRouteService(Action):
             return first + handled
         between = clarification(reading)
         if between and not first:
-            return ask_which(dispatcher, between)
+            return ask_which(dispatcher, between, reading.person)
         decision = route(intent, reading.text, list(reading.entities), context_answers(tracker, intent))
         return first + follow_route(dispatcher, tracker, intent, decision, reading)
 
@@ -572,7 +594,7 @@ class ActionRouteTopic(Action):
             return handled
         between = clarification(reading)
         if between:
-            return ask_which(dispatcher, between)
+            return ask_which(dispatcher, between, reading.person)
         return go_to(dispatcher, tracker, topic.id, reading)
 
 
@@ -737,7 +759,7 @@ class ActionFallback(Action):
             return answered
         between = clarification(reading)
         if between:  # between two next steps: ask, rather than "not understood"
-            return ask_which(dispatcher, between)
+            return ask_which(dispatcher, between, reading.person)
         if reading.question and current_solution(tracker) is None:
             return question_without_matter(dispatcher, tracker, reading)
         return not_understood(dispatcher, tracker, reading)

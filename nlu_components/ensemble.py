@@ -68,7 +68,7 @@ class WordIntentClassifier(GraphComponent):
             TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True, preprocessor=fold),
         )
         self.model = make_pipeline(features, LogisticRegression(
-            C=float(self.config["C"]), solver="saga", max_iter=200, tol=1e-3))
+            C=float(self.config["C"]), solver="saga", max_iter=200, tol=1e-3, random_state=0))
         self.model.fit([str(m.get(TEXT)) for m in examples], [str(m.get(INTENT)) for m in examples])
         with self.model_storage.write_to(self.resource) as directory:
             with open(directory / MODEL_FILE, "wb") as handle:

@@ -148,7 +148,7 @@ class FollowupQuestions(GraphComponent):
         self.classifier = make_pipeline(
             TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, preprocessor=fold,
                             min_df=2),
-            LogisticRegression(C=10.0, max_iter=2000),
+            LogisticRegression(C=10.0, max_iter=2000, random_state=0),
         )
         self.classifier.fit([text for _, text in examples], labels)
         with self.model_storage.write_to(self.resource) as directory:
