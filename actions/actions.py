@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any, Dict, List, Optional, Text, Tuple, Union
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Text, Tuple, Union
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ConversationPaused, EventType, SlotSet
@@ -41,12 +41,12 @@ from actions.routing import (
     route,
 )
 from borgerguide import contract
-from borgerguide.answers import answer_for
 from borgerguide.catalogue import Solution, load_catalogue
-from borgerguide.content import content_dir, read_yaml
 from borgerguide.kommuner import Kommune, load_kommune
+from borgerguide.languages import Texts, conversation_language, texts
 from borgerguide.notices import active as active_notices
-from borgerguide.topics import Topic, authorities, load_topics, topic_payload
+from borgerguide.topics import Topic, load_topics, topic_payload
+from borgerguide.translations import View, answer_in, area_name, authority_name, card, solution_view, topic_view
 
 logger = logging.getLogger(__name__)
 
@@ -55,25 +55,15 @@ MAX_TOPIC_BUTTONS = 3
 FALLBACKS_BEFORE_HANDOFF = 2        # low-confidence fallbacks ("failed twice")
 NOT_UNDERSTOOD_BEFORE_HANDOFF = 3   # fallbacks and out-of-scope answers together
 DID_IT_WORK = "did_it_work"
-AFTER_CARD_BUTTONS = [
-    {"title": "Vis mig trin for trin", "payload": "/next_step"},
-    {"title": "Det virker ikke", "payload": "/solution_not_working"},
-]
-STUCK_BUTTONS = [
-    {"title": "Jeg kan ikke logge ind med MitID", "payload": "/mitid"},
-    {"title": "En anden skal hjælpe mig (fuldmagt)", "payload": "/power_of_attorney"},
-    {"title": "Kontakt Borgerservice", "payload": "/contact_borgerservice"},
-    {"title": "Tal med en medarbejder", "payload": "/request_human"},
-]
-FULDMAGT_NOTE = (
-    "Gør du det for en anden? Så kan I bruge en digital fuldmagt. "
-    "Man må aldrig bruge en andens MitID."
-)
-HUMAN_BUTTON = {"title": "Tal med en medarbejder", "payload": "/request_human"}
-CONTACT_BUTTON = {"title": "Kontakt Borgerservice", "payload": "/contact_borgerservice"}
-FULDMAGT_BUTTON = {"title": "Om fuldmagt", "payload": "/power_of_attorney"}
-MENU_BUTTON = {"title": "Se hvad jeg kan hjælpe med", "payload": "/greet"}
-CALL_ME_BUTTON = {"title": "Bliv ringet op af Borgerservice", "payload": "/request_human"}
+# the buttons the bot offers, by the key of their title in content/lang/<code>/messages.yml
+BUTTONS = {
+    "step_by_step": "/next_step", "not_working": "/solution_not_working", "mitid_login": "/mitid",
+    "someone_else": "/power_of_attorney", "contact": "/contact_borgerservice", "human": "/request_human",
+    "human_now": "/request_human", "fuldmagt": "/power_of_attorney", "menu": "/greet",
+    "call_me": "/request_human", "next_step": "/next_step",
+}
+AFTER_CARD = ("step_by_step", "not_working")
+STUCK = ("mitid_login", "someone_else", "contact", "human")
 ACUTE_TOPIC = "akut_hjaelp"
 # a wish for a person, not a question about booking a time
 PERSON_WORDS = re.compile(r"medarbejder|menneske|person|ringe?s? (mig )?op|ringer mig|snakke med|tale med|et rigtigt")
@@ -94,11 +84,11 @@ QUESTION_MATTER_FLOOR = 0.15
 # the ranking's matters offered on a fallback down to this confidence
 FALLBACK_OFFER_FLOOR = 0.2
 Entry = Union[Solution, Topic]
-ANSWER_BUTTONS: Dict[str, List[Dict[str, str]]] = {
-    "no_digital": [CALL_ME_BUTTON, FULDMAGT_BUTTON, CONTACT_BUTTON],
-    "status": [CONTACT_BUTTON, HUMAN_BUTTON],
-    "complaint": [CONTACT_BUTTON, HUMAN_BUTTON],
-    "contact": [HUMAN_BUTTON],
+ANSWER_BUTTONS: Dict[str, Tuple[str, ...]] = {
+    "no_digital": ("call_me", "fuldmagt", "contact"),
+    "status": ("contact", "human"),
+    "complaint": ("contact", "human"),
+    "contact": ("human",),
 }
 
 
@@ -112,17 +102,32 @@ def kommune_for(tracker: Tracker) -> Kommune:
     return load_kommune(kommune_id if isinstance(kommune_id, str) else None)
 
 
-def area_names() -> Dict[str, str]:
-    return read_yaml(content_dir() / "areas.yml")["areas"]
+def lang_of(tracker: Tracker) -> str:
+    """The conversation's language: the slot (the citizen's choice or what
+    their words surely say), else a first message's guess, else Danish."""
+    return conversation_language(tracker.get_slot("language"), tracker.latest_message.get("entities") or [])
 
 
-def matter_button(matter: str) -> Optional[Dict[str, str]]:
+def say(tracker: Tracker) -> Texts:
+    """What the bot says in its own words, in the conversation's language."""
+    return texts(lang_of(tracker))
+
+
+def button(t: Texts, key: str) -> Dict[str, str]:
+    return {"title": t.t(f"button.{key}"), "payload": BUTTONS[key]}
+
+
+def buttons_of(t: Texts, keys: Iterable[str]) -> List[Dict[str, str]]:
+    return [button(t, key) for key in keys]
+
+
+def matter_button(matter: str, lang: str) -> Optional[Dict[str, str]]:
     """The button for a matter: a service area (`report_move`) or a topic id."""
     if matter in SERVICE_INTENTS:
-        return {"title": area_names().get(matter, matter), "payload": f"/{matter}"}
+        return {"title": area_name(matter, lang), "payload": f"/{matter}"}
     topic = load_topics().get(matter)
     if topic is not None:
-        return {"title": topic.name, "payload": topic_payload(topic.id)}
+        return {"title": topic_view(topic, lang).name, "payload": topic_payload(topic.id)}
     return None
 
 
@@ -157,19 +162,20 @@ def confusable(one: str, other: str) -> bool:
     return False
 
 
-def ask_which(dispatcher: CollectingDispatcher, steps: List[Tuple[str, float]],
+def ask_which(dispatcher: CollectingDispatcher, tracker: Tracker, steps: List[Tuple[str, float]],
               person: Optional[str] = None) -> List[EventType]:
     """One short question with buttons instead of a guess (and, acting for
     another adult, fuldmagt at once, whichever they choose)."""
-    buttons = [b for b in (matter_button(m) for m, _ in steps) if b]
-    dispatcher.utter_message(text="Mener du en af disse?", buttons=buttons + [HUMAN_BUTTON])
+    t = say(tracker)
+    buttons = [b for b in (matter_button(m, t.lang) for m, _ in steps) if b]
+    dispatcher.utter_message(text=t.t("clarify.question"), buttons=buttons + [button(t, "human")])
     dispatcher.utter_message(json_message=contract.Clarify(tuple(clarify_option(m) for m, _ in steps)).to_dict())
     if person == "adult":
-        surface_fuldmagt(dispatcher)
+        surface_fuldmagt(dispatcher, t)
     return [SlotSet("fallback_count", 0)]
 
 
-def nearest_buttons(reading: Reading, limit: int = MAX_TOPIC_BUTTONS) -> List[Dict[str, str]]:
+def nearest_buttons(reading: Reading, lang: str, limit: int = MAX_TOPIC_BUTTONS) -> List[Dict[str, str]]:
     """Buttons for the matters closest to what the citizen wrote: the
     classifier's plausible ones, then the closest in the words themselves."""
     matters: List[str] = [m for m, c in ranked_matters(reading) if c >= FALLBACK_OFFER_FLOOR]
@@ -177,7 +183,7 @@ def nearest_buttons(reading: Reading, limit: int = MAX_TOPIC_BUTTONS) -> List[Di
         matter = intent_name if intent_name in SERVICE_INTENTS else intent_name[len("topic_"):]
         if matter not in matters:
             matters.append(matter)
-    return [b for b in (matter_button(m) for m in matters[:limit]) if b]
+    return [b for b in (matter_button(m, lang) for m in matters[:limit]) if b]
 
 
 def acute_help(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
@@ -185,22 +191,20 @@ def acute_help(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Event
     social emergency phone as numbers to tap, and a person at once."""
     topic = load_topics().get(ACUTE_TOPIC)
     kommune = kommune_for(tracker)
+    t = say(tracker)
     lines = tuple(topic.help_lines if topic else ())
     social = kommune.borgerservice.get("social_emergency_phone")
     if social:
-        local: Optional[contract.HelpLine] = contract.HelpLine(f"Socialvagten i {kommune.name}", str(social),
-                                                               "akut hjælp fra kommunen")
-        where = "din kommunes socialvagt"
+        local: Optional[contract.HelpLine] = contract.HelpLine(t.t("acute.social_line", kommune=kommune.name),
+                                                               str(social), t.t("acute.social_when"))
+        where = t.t("acute.where_social")
     elif kommune.borgerservice.get("phone"):
-        local = contract.HelpLine(f"Borgerservice i {kommune.name}", str(kommune.borgerservice["phone"]),
-                                  "bed om at tale med en socialrådgiver")
-        where = "kommunen"
+        local = contract.HelpLine(t.t("acute.borgerservice_line", kommune=kommune.name),
+                                  str(kommune.borgerservice["phone"]), t.t("acute.borgerservice_when"))
+        where = t.t("acute.where_kommune")
     else:
-        local, where = None, "din kommune"
-    dispatcher.utter_message(
-        text=f"Du kan få hjælp nu. Er du i fare, så ring 112. Du kan også ringe til {where} eller en af "
-             "linjerne herunder, eller skrive med en medarbejder her.",
-        buttons=[{"title": "Tal med en medarbejder nu", "payload": "/request_human"}])
+        local, where = None, t.t("acute.where_unknown")
+    dispatcher.utter_message(text=t.t("acute.text", where=where), buttons=[button(t, "human_now")])
     dispatcher.utter_message(json_message=contract.AcuteHelp(lines, local).to_dict())
     return [SlotSet("area", ACUTE_TOPIC)]
 
@@ -210,8 +214,8 @@ def helping_adult(reading: Reading) -> bool:
     return reading.person == "adult"
 
 
-def surface_fuldmagt(dispatcher: CollectingDispatcher) -> None:
-    dispatcher.utter_message(text=FULDMAGT_NOTE, buttons=[FULDMAGT_BUTTON])
+def surface_fuldmagt(dispatcher: CollectingDispatcher, t: Texts) -> None:
+    dispatcher.utter_message(text=t.t("fuldmagt.note"), buttons=[button(t, "fuldmagt")])
 
 
 def entry_for(entry_id: Optional[str]) -> Optional[Entry]:
@@ -231,10 +235,6 @@ def area_of(entry: Entry) -> str:
     return entry.intent if isinstance(entry, Solution) else entry.id
 
 
-def name_of(entry: Entry) -> str:
-    return area_names().get(entry.intent, entry.title) if isinstance(entry, Solution) else entry.name
-
-
 def overrides_for(entry: Entry, kommune: Kommune) -> Dict[str, Any]:
     """The kommune's own url, steps, FAQ answers ... for a solution or a topic."""
     if isinstance(entry, Topic):
@@ -250,23 +250,29 @@ def page_of(entry: Entry, kommune: Kommune) -> str:
     return str(overrides.get("url") or entry.url)
 
 
-def card_for(entry: Entry, kommune: Kommune, variant: Optional[str]) -> Tuple[Dict[str, Any], Dict[str, Any]]:
-    """(the kommune's overrides, the card) of a solution or a topic."""
-    overrides = overrides_for(entry, kommune)
+def view_of(entry: Entry, lang: str, overrides: Mapping[str, Any]) -> View:
+    """A solution's or topic's texts in the conversation's language."""
     if isinstance(entry, Topic):
-        name = authorities().get(entry.authority, {}).get("name")
-        return overrides, entry.card(overrides, kommune.own_page, name)
-    return overrides, entry.card(overrides, variant)
+        return topic_view(entry, lang, overrides)
+    return solution_view(entry, lang, overrides)
 
 
-def authority_contact(entry: Entry) -> Optional[str]:
+def card_for(entry: Entry, kommune: Kommune, variant: Optional[str], lang: str) -> Tuple[View, Dict[str, Any]]:
+    """(the texts, the card) of a solution or a topic, in `lang`, with the kommune's own."""
+    overrides = overrides_for(entry, kommune)
+    view = view_of(entry, lang, overrides)
+    authority = authority_name(entry.authority, lang) if isinstance(entry, Topic) else None
+    return view, card(view, entry, kommune.own_page, overrides, variant, authority)
+
+
+def authority_contact(entry: Entry, t: Texts) -> Optional[str]:
     """Who handles a referral topic, with its phone where the catalogue has it."""
     if not isinstance(entry, Topic) or not entry.referral:
         return None
-    name = authorities().get(entry.authority, {}).get("name") or entry.authority
+    name = authority_name(entry.authority, t.lang)
     if entry.phone and entry.phone_verified:
-        return f"Det er {name}, der behandler det. Du kan ringe til dem på {entry.phone}."
-    return f"Det er {name}, der behandler det. Du finder deres kontaktoplysninger på deres side."
+        return t.t("authority.phone", name=name, phone=entry.phone)
+    return t.t("authority.page", name=name)
 
 
 def give_answer(dispatcher: CollectingDispatcher, tracker: Tracker, entry: Entry, question: str,
@@ -275,25 +281,26 @@ def give_answer(dispatcher: CollectingDispatcher, tracker: Tracker, entry: Entry
     kommune's own answer, else the national one with its source, else the
     general one, else an honest "ved jeg ikke"), with the way on that fits."""
     kommune = kommune_for(tracker)
+    t = say(tracker)
     person = person or tracker.get_slot("person")
     overrides = overrides_for(entry, kommune)
     page = page_of(entry, kommune)
-    answer = answer_for(entry.id, question, overrides.get("faq"), overrides.get("url") or kommune.own_page,
-                        child=person == "child")
+    answer = answer_in(entry.id, question, t.lang, overrides.get("faq"), overrides.get("url") or kommune.own_page,
+                       child=person == "child")
     text = answer.text
     if question == "contact" and answer.kind in ("general", "unknown"):
-        text = " ".join(filter(None, [authority_contact(entry), text]))
-    buttons = list(ANSWER_BUTTONS.get(question, []))
+        text = " ".join(filter(None, [authority_contact(entry, t), text]))
+    keys = list(ANSWER_BUTTONS.get(question, ()))
     if question == "for_other" and person != "child" and entry.help.get("fuldmagt"):
-        buttons.append(FULDMAGT_BUTTON)
+        keys.append("fuldmagt")
     if question == "no_digital" and not entry.help.get("fuldmagt"):
-        buttons = [b for b in buttons if b is not FULDMAGT_BUTTON]
-    dispatcher.utter_message(text=text, buttons=buttons or None)
+        keys.remove("fuldmagt")
+    dispatcher.utter_message(text=text, buttons=buttons_of(t, keys) or None)
     dispatcher.utter_message(json_message={**contract.Answer(question, entry.id, answer.kind, answer.source,
                                                              answer.source_title).to_dict(), "page": page})
     if not answer.known or question in ("contact", "no_digital", "in_person", "status"):
         contact = kommune.contact_text()
-        dispatcher.utter_message(text=f"Borgerservice: {contact}")
+        dispatcher.utter_message(text=t.t("contact.prefix", contact=contact))
         dispatcher.utter_message(json_message=contract.Contact(kommune.id, kommune.borgerservice.get("phone"))
                                  .to_dict())
     events: List[EventType] = [SlotSet("last_question", question), SlotSet("fallback_count", 0)]
@@ -325,15 +332,17 @@ def show_solution(
     """Sends the text and the card (of a solution or a topic); returns the
     slot events that go with it."""
     kommune = kommune_for(tracker)
-    tell_notices(dispatcher, kommune, area)
-    overrides, card = card_for(solution, kommune, variant)
-    dispatcher.utter_message(text=solution.intro_for(variant, overrides))
-    dispatcher.utter_message(json_message=card)
+    t = say(tracker)
+    tell_notices(dispatcher, kommune, area, t)
+    view, payload = card_for(solution, kommune, variant, t.lang)
+    dispatcher.utter_message(text=view.intro_for(variant))
+    dispatcher.utter_message(json_message=payload)
+    if view.danish_only:
+        dispatcher.utter_message(text=t.t("card.danish_only"), buttons=buttons_of(t, ("contact", "fuldmagt")))
     if solution.help.get("fuldmagt") and person == "adult":
-        surface_fuldmagt(dispatcher)
+        surface_fuldmagt(dispatcher, t)
     if after_buttons:
-        dispatcher.utter_message(text="Sig til, hvis du vil tage det trin for trin, eller spørg mig om det.",
-                                 buttons=AFTER_CARD_BUTTONS)
+        dispatcher.utter_message(text=t.t("card.after"), buttons=buttons_of(t, AFTER_CARD))
     events: List[EventType] = []
     if tracker.get_slot("solution_id") not in (None, solution.id):
         events += [
@@ -352,7 +361,7 @@ def show_solution(
     ]
 
 
-def tell_notices(dispatcher: CollectingDispatcher, kommune: Kommune, area: str) -> None:
+def tell_notices(dispatcher: CollectingDispatcher, kommune: Kommune, area: str, t: Texts) -> None:
     """Active operational notices for the kommune and area, before the card."""
     try:
         notices = active_notices(kommune.id, area)
@@ -360,20 +369,21 @@ def tell_notices(dispatcher: CollectingDispatcher, kommune: Kommune, area: str) 
         logger.exception("Could not read operational notices")
         return
     for notice in notices:
-        dispatcher.utter_message(text=f"Driftsmeddelelse: {notice.text}")
+        dispatcher.utter_message(text=t.t("notice.prefix", text=notice.text))
         dispatcher.utter_message(json_message=notice.payload().to_dict())
 
 
-def ask(dispatcher: CollectingDispatcher, area: str, response: str, again: bool = False,
+def ask(dispatcher: CollectingDispatcher, tracker: Tracker, area: str, response: str, again: bool = False,
         person: Optional[str] = None) -> List[EventType]:
     """Asks the one question that changes the answer (buttons; words work too);
     acting for another adult in an area where a fuldmagt helps, that too."""
+    t = say(tracker)
     if again:
-        dispatcher.utter_message(text="Så er jeg tilbage ved mit spørgsmål:")
+        dispatcher.utter_message(text=t.t("question.again"))
     dispatcher.utter_message(response=response)
     dispatcher.utter_message(json_message=contract.Question(response.replace("utter_ask_", ""), area).to_dict())
     if person == "adult" and any(s.help.get("fuldmagt") for s in load_catalogue().for_intent(area)):
-        surface_fuldmagt(dispatcher)
+        surface_fuldmagt(dispatcher, t)
     return [SlotSet("area", area), SlotSet("pending_intent", area), SlotSet("fallback_count", 0)]
 
 
@@ -381,7 +391,7 @@ def follow_route(
     dispatcher: CollectingDispatcher, tracker: Tracker, intent: str, decision: Route, reading: Reading
 ) -> List[EventType]:
     if decision.ask:
-        return ask(dispatcher, intent, decision.ask, person=reading.person)
+        return ask(dispatcher, tracker, intent, decision.ask, person=reading.person)
     solution = load_catalogue().get(str(decision.solution_id))
     person = reading.person or tracker.get_slot("person")
     events = show_solution(dispatcher, tracker, solution, decision.variant, intent, person=reading.person)
@@ -410,8 +420,8 @@ def go_to(dispatcher: CollectingDispatcher, tracker: Tracker, matter: str, readi
 def acute_card(dispatcher: CollectingDispatcher, tracker: Tracker, topic: Topic) -> List[EventType]:
     """The acute topic's card after the help: what to do, without a second
     text or the self-service buttons (the help message has the way to a person)."""
-    _, card = card_for(topic, kommune_for(tracker), None)
-    dispatcher.utter_message(json_message=card)
+    _, payload = card_for(topic, kommune_for(tracker), None, lang_of(tracker))
+    dispatcher.utter_message(json_message=payload)
     return [SlotSet("solution_id", topic.id), SlotSet("variant", None), SlotSet("pending_intent", None),
             SlotSet("fallback_count", 0)]
 
@@ -487,20 +497,19 @@ def answer_the_open_question(dispatcher: CollectingDispatcher, tracker: Tracker,
     question = followup_question(reading, pending, False)
     if question:
         events = give_answer(dispatcher, tracker, default_solution(pending), question, reading.person)
-        return events + ask(dispatcher, pending, str(decision.ask or waiting), again=True)
+        return events + ask(dispatcher, tracker, pending, str(decision.ask or waiting), again=True)
     if decision.ask and decision.ask != waiting:
         # the words answered part of it ("en ny plads"): the next question
-        return remember_answers(reading) + ask(dispatcher, pending, decision.ask)
+        return remember_answers(reading) + ask(dispatcher, tracker, pending, decision.ask)
     other = reading.matter not in (None, pending) and switches(reading)
     if other or reading.intent not in (FALLBACK_INTENT, "out_of_scope"):
         return None
-    dispatcher.utter_message(text="Det forstod jeg ikke helt. Vælg en af knapperne, eller skriv det "
-                                  "med dine egne ord.")
+    dispatcher.utter_message(text=say(tracker).t("question.not_understood"))
     dispatcher.utter_message(json_message=contract.Fallback(1).to_dict())
     count = int(tracker.get_slot("fallback_count") or 0) + 1
     if count >= FALLBACKS_BEFORE_HANDOFF:
         return hand_off(dispatcher, tracker, contract.REPEATED_FALLBACK)
-    return ask(dispatcher, pending, waiting)[:-1] + [SlotSet("fallback_count", count)]
+    return ask(dispatcher, tracker, pending, waiting)[:-1] + [SlotSet("fallback_count", count)]
 
 
 def turns_away(reading: Reading, pending: str) -> bool:
@@ -539,10 +548,10 @@ def question_without_matter(dispatcher: CollectingDispatcher, tracker: Tracker,
     for matter, confidence in ranked_matters(reading):
         if confidence >= QUESTION_MATTER_FLOOR:
             return go_to(dispatcher, tracker, matter, reading)
-    buttons = nearest_buttons(reading)
-    dispatcher.utter_message(text="Det svarer jeg gerne på. Hvad drejer det sig om? Skriv det med et par ord, "
-                                  "fx \"pas\" eller \"flytning\"" + (", eller vælg:" if buttons else "."),
-                             buttons=buttons + [CONTACT_BUTTON])
+    t = say(tracker)
+    buttons = nearest_buttons(reading, t.lang)
+    dispatcher.utter_message(text=t.t("question.which_matter_choose" if buttons else "question.which_matter"),
+                             buttons=buttons + [button(t, "contact")])
     return [SlotSet("fallback_count", 0)]
 
 
@@ -565,7 +574,7 @@ class ActionRouteService(Action):
             return first + handled
         between = clarification(reading)
         if between and not first:
-            return ask_which(dispatcher, between, reading.person)
+            return ask_which(dispatcher, tracker, between, reading.person)
         decision = route(intent, reading.text, list(reading.entities), context_answers(tracker, intent))
         return first + follow_route(dispatcher, tracker, intent, decision, reading)
 
@@ -594,7 +603,7 @@ class ActionRouteTopic(Action):
             return handled
         between = clarification(reading)
         if between:
-            return ask_which(dispatcher, between, reading.person)
+            return ask_which(dispatcher, tracker, between, reading.person)
         return go_to(dispatcher, tracker, topic.id, reading)
 
 
@@ -613,32 +622,31 @@ class ActionNextStep(Action):
             dispatcher.utter_message(response="utter_no_solution_yet")
             return []
         overrides = overrides_for(solution, kommune_for(tracker))
-        steps = solution.steps_for(tracker.get_slot("variant"), overrides)
+        steps = view_of(solution, lang_of(tracker), overrides).steps_for(tracker.get_slot("variant"))
         step = int(tracker.get_slot("step") or 0)
         if step >= len(steps):
             dispatcher.utter_message(response="utter_did_it_work")
             return [SlotSet("asked", DID_IT_WORK)]
-        dispatcher.utter_message(text=f"Trin {step + 1} af {len(steps)}: {steps[step]}")
+        t = say(tracker)
+        dispatcher.utter_message(text=t.t("step.text", number=step + 1, total=len(steps), step=steps[step]))
         if step + 1 == len(steps):
             dispatcher.utter_message(response="utter_did_it_work")
             return [SlotSet("step", step + 1), SlotSet("asked", DID_IT_WORK)]
-        dispatcher.utter_message(
-            text="Skriv \"næste\", når du er klar.",
-            buttons=[{"title": "Næste trin", "payload": "/next_step"},
-                     {"title": "Det virker ikke", "payload": "/solution_not_working"}],
-        )
+        dispatcher.utter_message(text=t.t("step.next"), buttons=buttons_of(t, ("next_step", "not_working")))
         return [SlotSet("step", step + 1)]
 
 
 def stuck(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
     """Troubleshooting for the current solution, then the ways out."""
     solution = current_solution(tracker)
-    if solution and solution.troubleshooting:
-        tips = "\n".join(f"- {tip}" for tip in solution.troubleshooting)
-        dispatcher.utter_message(text=f"Det er træls, når det driller. Prøv dette:\n{tips}")
-        dispatcher.utter_message(text="Hjalp det ikke? Vælg det, der passer:", buttons=STUCK_BUTTONS)
+    t = say(tracker)
+    troubleshooting = view_of(solution, t.lang, {}).troubleshooting if solution else ()
+    if troubleshooting:
+        tips = "\n".join(f"- {tip}" for tip in troubleshooting)
+        dispatcher.utter_message(text=t.t("stuck.tips", tips=tips))
+        dispatcher.utter_message(text=t.t("stuck.choose"), buttons=buttons_of(t, STUCK))
     else:
-        dispatcher.utter_message(response="utter_solution_not_working", buttons=STUCK_BUTTONS)
+        dispatcher.utter_message(response="utter_solution_not_working", buttons=buttons_of(t, STUCK))
     return [SlotSet("asked", None), SlotSet("stuck_area", tracker.get_slot("area") or "ukendt")]
 
 
@@ -702,7 +710,8 @@ def not_understood(dispatcher: CollectingDispatcher, tracker: Tracker, reading: 
     """The bot did not understand: say so, offer what is closest to the
     message, Borgerservice and a person; the second time in a row, a person."""
     attempt = int(tracker.get_slot("fallback_count") or 0) + 1
-    buttons = nearest_buttons(reading)
+    t = say(tracker)
+    buttons = nearest_buttons(reading, t.lang)
     if attempt >= FALLBACKS_BEFORE_HANDOFF:
         dispatcher.utter_message(response="utter_fallback_again", buttons=buttons or None)
         dispatcher.utter_message(json_message=contract.Fallback(attempt).to_dict())
@@ -710,13 +719,13 @@ def not_understood(dispatcher: CollectingDispatcher, tracker: Tracker, reading: 
     if buttons:
         dispatcher.utter_message(response="utter_fallback", buttons=buttons)
     else:
-        dispatcher.utter_message(response="utter_fallback_nothing_near", buttons=[MENU_BUTTON])
+        dispatcher.utter_message(response="utter_fallback_nothing_near", buttons=[button(t, "menu")])
     dispatcher.utter_message(json_message=contract.Fallback(attempt).to_dict())
     if helping_adult(reading):  # acting for someone else: fuldmagt, whatever the NLU made of it
-        surface_fuldmagt(dispatcher)
+        surface_fuldmagt(dispatcher, t)
     # never a dead end: the kommune's Borgerservice and a person are always a way on
     contact = kommune_for(tracker).contact_text()
-    dispatcher.utter_message(text=f"Du kan også få hjælp af Borgerservice. {contact}", buttons=[HUMAN_BUTTON])
+    dispatcher.utter_message(text=t.t("fallback.contact", contact=contact), buttons=[button(t, "human")])
     return [SlotSet("fallback_count", attempt)]
 
 
@@ -738,7 +747,7 @@ class ActionOutOfScope(Action):
         count = int(tracker.get_slot("fallback_count") or 0) + 1
         dispatcher.utter_message(response="utter_out_of_scope")
         if helping_adult(reading):
-            surface_fuldmagt(dispatcher)
+            surface_fuldmagt(dispatcher, say(tracker))
         if count >= NOT_UNDERSTOOD_BEFORE_HANDOFF:
             return hand_off(dispatcher, tracker, contract.REPEATED_FALLBACK)
         return [SlotSet("fallback_count", count)]
@@ -759,7 +768,7 @@ class ActionFallback(Action):
             return answered
         between = clarification(reading)
         if between:  # between two next steps: ask, rather than "not understood"
-            return ask_which(dispatcher, between, reading.person)
+            return ask_which(dispatcher, tracker, between, reading.person)
         if reading.question and current_solution(tracker) is None:
             return question_without_matter(dispatcher, tracker, reading)
         return not_understood(dispatcher, tracker, reading)
@@ -769,7 +778,7 @@ def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str) ->
     """Sends the `handoff` event; pauses the bot when staff take it live."""
     kommune = kommune_for(tracker)
     handoff = make_handoff(reason, tracker.get_slot("area"), kommune)
-    dispatcher.utter_message(text=handoff_text(handoff, kommune))
+    dispatcher.utter_message(text=handoff_text(handoff, kommune, say(tracker)))
     dispatcher.utter_message(json_message=handoff.to_dict())
     events: List[EventType] = [
         SlotSet("escalation_id", handoff.escalation_id),
@@ -820,7 +829,7 @@ class ActionContactBorgerservice(Action):
                                  .to_dict())
         if no_answer(text):
             # "they never answer my e-mail": the phone, and a person here and now
-            dispatcher.utter_message(text="Det er træls at vente på svar. Du kan ringe til Borgerservice, "
-                                          "eller du kan skrive med en medarbejder her.", buttons=[HUMAN_BUTTON])
+            t = say(tracker)
+            dispatcher.utter_message(text=t.t("contact.no_answer"), buttons=[button(t, "human")])
         return [SlotSet("fallback_count", 0)]
 

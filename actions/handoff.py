@@ -13,6 +13,7 @@ from typing import Optional
 from borgerguide import contract
 from borgerguide.clock import DANISH_TIME
 from borgerguide.kommuner import Kommune
+from borgerguide.languages import Texts
 from borgerguide.opening_hours import status
 
 
@@ -35,11 +36,8 @@ def make_handoff(reason: str, area: Optional[str], kommune: Kommune, now: Option
                             kommune.id, topic)
 
 
-def handoff_text(handoff: contract.Handoff, kommune: Kommune) -> str:
+def handoff_text(handoff: contract.Handoff, kommune: Kommune, t: Texts) -> str:
     if handoff.mode == contract.LIVE:
-        return ("Jeg giver samtalen videre til en medarbejder i Borgerservice. "
-                "Bliv her i chatten, så svarer en medarbejder dig her.")
+        return t.t("handoff.live")
     phone = kommune.borgerservice.get("phone")
-    call = f" Du kan også selv ringe på {phone}." if phone else ""
-    return ("Der er ingen medarbejder i chatten lige nu. Vi kan ringe dig op: "
-            "udfyld formularen med dit telefonnummer og hvornår det passer dig." + call)
+    return t.t("handoff.callback") + (" " + t.t("handoff.call_yourself", phone=phone) if phone else "")

@@ -37,6 +37,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from borgerguide.content import content_dir, read_yaml
+from borgerguide.languages import DANISH
 from borgerguide.questions import question_in
 
 ASK_PREFIX = "ask_"
@@ -89,6 +90,13 @@ def learn_subject_words(examples: Iterable[Tuple[str, str]], services: Set[str])
         if matters and sum(counts[m] for m in matters) / total >= SHARE:
             words[stem] = sorted(matters)
     return words
+
+
+def example_language(message: Message) -> str:
+    """The language a training example is written in (its intent's metadata), Danish by default."""
+    metadata = message.get("metadata") or {}
+    intent_metadata = metadata.get("intent") if isinstance(metadata, dict) else None
+    return str(intent_metadata.get("language") or DANISH) if isinstance(intent_metadata, dict) else DANISH
 
 
 def question_label(intent: str, text: str) -> str:
@@ -159,9 +167,11 @@ class FollowupQuestions(GraphComponent):
         return self.resource
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        """The follow-up examples train this component only, not the intent classifier."""
+        """The follow-up examples train this component only, and the examples in
+        other languages than Danish only the word classifiers: DIET, after this
+        component, learns the Danish intents (docs/languages.md)."""
         kept = [m for m in training_data.training_examples
-                if not str(m.get(INTENT) or "").startswith(ASK_PREFIX)]
+                if not str(m.get(INTENT) or "").startswith(ASK_PREFIX) and example_language(m) == DANISH]
         return TrainingData(kept, entity_synonyms=training_data.entity_synonyms,
                             regex_features=training_data.regex_features,
                             lookup_tables=training_data.lookup_tables, responses=training_data.responses)

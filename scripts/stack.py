@@ -47,6 +47,7 @@ def write_endpoints(path: Path, action_port: int, tracker_db: Path, events_db: O
     text = (
         f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n'
         f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: \"{tracker_db}\"\n"
+        "nlg:\n  type: launch.nlg.LanguageNLG\n"
     )
     if events_db is not None:
         text += f"event_broker:\n  type: SQL\n  dialect: sqlite\n  db: \"{events_db}\"\n"

@@ -12,7 +12,6 @@ from rasa_sdk.events import ConversationPaused, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.actions import (
-    AFTER_CARD_BUTTONS,
     ActionContactBorgerservice,
     ActionFallback,
     ActionGoBack,
@@ -65,7 +64,8 @@ def test_route_service_shows_the_card_for_a_single_solution_intent():
                                              "Sig til, hvis du vil tage det trin for trin, eller spørg mig om det."]
     assert messages[1]["custom"] == solution.card()
     assert messages[1]["custom"]["solution_id"] == "sundhedskort"
-    assert messages[2]["buttons"] == AFTER_CARD_BUTTONS
+    assert messages[2]["buttons"] == [{"title": "Vis mig trin for trin", "payload": "/next_step"},
+                                      {"title": "Det virker ikke", "payload": "/solution_not_working"}]
 
 
 def test_route_service_asks_where_the_move_goes():

@@ -1,0 +1,147 @@
+"""The language a message is written in (docs/languages.md).
+
+First in the pipeline. The citizen's choice in the widget comes as the
+message's metadata `lang`; otherwise the words decide, with Lingua (a
+detector whose models ship in its wheel: nothing is downloaded), limited to
+the languages of content/languages.yml and their neighbours. A short message,
+or one that is mostly Danish names of things ("MitID", "sundhedskort",
+"Borgerservice"), says nothing about the language: then no language is set,
+and the conversation keeps the one it has (the slot `language` takes the
+entity `language` only when a message sets it).
+
+The message's language is also kept for the classifiers after this one
+(`language` in the message's data): a message in another language than
+Danish is classified by the word classifier alone (nlu_components/ensemble.py),
+which has learnt every language; DIET has learnt Danish only.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Dict, FrozenSet, List, Optional, Text, Tuple
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import ENTITIES, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from borgerguide.languages import DANISH, GUESS_ENTITY, LANGUAGE_ENTITY, known_language, languages
+
+logger = logging.getLogger(__name__)
+MESSAGE_LANGUAGE = "borgerguide_language"  # the message's data, for the classifiers after this one
+WORDS_FILE = Path(__file__).resolve().parent.parent / "borgerguide" / "data" / "danish_names.txt"
+WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+# neighbours the detector must know so that they are not taken for a supported
+# language, and which supported language a citizen writing them is served in
+NEIGHBOURS = {"BOKMAL": DANISH, "NYNORSK": DANISH, "SWEDISH": DANISH, "GERMAN": None, "RUSSIAN": "uk"}
+MIN_LETTERS = 12     # fewer letters (after the Danish names) say nothing about the language
+MIN_WORDS = 3
+SURE = 0.5           # the detector's confidence from which a message sets the language
+
+
+@lru_cache(maxsize=1)
+def danish_names() -> FrozenSet[str]:
+    """Danish names of things citizens write in any language (MitID, sundhedskort, ...)."""
+    lines = WORDS_FILE.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip().lower() for line in lines if line.strip() and not line.startswith("#"))
+
+
+@lru_cache(maxsize=1)
+def detector() -> Tuple[Any, Dict[str, Optional[str]]]:
+    """Lingua's detector for the languages of content/languages.yml and the neighbours,
+    and the language code each of its answers stands for."""
+    from lingua import Language, LanguageDetectorBuilder
+
+    codes: Dict[str, Optional[str]] = {}
+    chosen = []
+    for served, language in languages().items():
+        if language.detect and hasattr(Language, language.detect):
+            chosen.append(getattr(Language, language.detect))
+            codes[language.detect] = served
+    for name, neighbour in NEIGHBOURS.items():
+        if hasattr(Language, name) and name not in codes:
+            chosen.append(getattr(Language, name))
+            codes[name] = known_language(neighbour)
+    built = LanguageDetectorBuilder.from_languages(*chosen).with_preloaded_language_models().build()
+    return built, codes
+
+
+def cyrillic_share(text: str) -> float:
+    letters = [ch for ch in text if ch.isalpha()]
+    if not letters:
+        return 0.0
+    return sum(1 for ch in letters if "CYRILLIC" in unicodedata.name(ch, "")) / len(letters)
+
+
+def detect(text: str, guess: bool = False) -> Tuple[Optional[str], float]:
+    """(the language a message is written in, confidence); (None, 0) when the
+    words do not say (short, names only, or a language not served). With
+    `guess`, a short message gets the detector's best answer too."""
+    words = [w for w in WORD.findall(text.lower()) if w not in danish_names()]
+    letters = sum(len(w) for w in words)
+    if cyrillic_share(" ".join(words)) >= 0.5 and known_language("uk") and letters >= 3:
+        return "uk", 1.0
+    if not words or (not guess and (letters < MIN_LETTERS or len(words) < MIN_WORDS)):
+        return None, 0.0
+    built, codes = detector()
+    scores: Dict[str, float] = {}
+    for value in built.compute_language_confidence_values(" ".join(words)):
+        code = codes.get(value.language.name)
+        if code is not None:
+            scores[code] = scores.get(code, 0.0) + value.value
+    if not scores:
+        return None, 0.0
+    best = max(scores, key=lambda code: scores[code])
+    return (best, scores[best]) if guess or scores[best] >= SURE else (None, scores[best])
+
+
+def message_language(text: str, chosen: Any) -> Tuple[Optional[str], bool]:
+    """(the message's language, whether it sets the conversation's language):
+    the citizen's choice in the widget, unless the words are surely another
+    language; else what the words say, if they say it surely; else the
+    detector's guess, which does not set it (a first message may still use it)."""
+    detected, _ = detect(text)
+    choice = known_language(chosen)
+    if detected and detected != choice:
+        return detected, True
+    if choice:
+        return choice, True
+    if detected:
+        return detected, True
+    return detect(text, guess=True)[0], False
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
+class LanguageDetector(GraphComponent):
+    """The message's language (data `borgerguide_language`), and the entity
+    `language` where the message sets the conversation's language."""
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "LanguageDetector":
+        detector()  # the language models load with the model, not with the first citizen's message
+        return cls()
+
+    def process_training_data(self, training_data: Any) -> Any:
+        return training_data
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            text = str(message.get(TEXT) or "")
+            if text.startswith("/"):
+                continue  # a button
+            metadata = message.get("metadata") or {}
+            language, sets = message_language(text, metadata.get("lang") if isinstance(metadata, dict) else None)
+            message.set(MESSAGE_LANGUAGE, language if sets else None)
+            if language:
+                entities = [e for e in message.get(ENTITIES, [])
+                            if e.get("entity") not in (LANGUAGE_ENTITY, GUESS_ENTITY)]
+                entities.append({"entity": LANGUAGE_ENTITY if sets else GUESS_ENTITY, "value": language, "start": 0,
+                                 "end": len(text), "extractor": "LanguageDetector"})
+                message.set(ENTITIES, entities, add_to_output=True)
+        return messages

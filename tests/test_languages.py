@@ -1,0 +1,130 @@
+"""Languages as content (docs/languages.md): the registry, texts with their
+fallbacks, the content in a language, the domain's responses in a language,
+and the detector that keeps a Danish conversation Danish."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from borgerguide import languages, translations
+from borgerguide.catalogue import load_catalogue
+from conftest import ROOT
+
+
+@pytest.fixture
+def content(tmp_path, monkeypatch):
+    """A copy of content/ with a small extra language `xx` (right to left)."""
+    copy = tmp_path / "content"
+    shutil.copytree(ROOT / "content", copy)
+    registry = yaml.safe_load((copy / "languages.yml").read_text(encoding="utf-8"))
+    registry["languages"]["xx"] = {"name": "Xx-sprog", "dir": "rtl"}
+    (copy / "languages.yml").write_text(yaml.safe_dump(registry, allow_unicode=True), encoding="utf-8")
+    own = copy / "lang" / "xx"
+    (own / "answers").mkdir(parents=True)
+    (own / "messages.yml").write_text('clarify.question: "Xx: which one?"\nacute.text: "Xx help {where} {extra}"\n',
+                                      encoding="utf-8")
+    (own / "solutions.yml").write_text(yaml.safe_dump({"solutions": {"pas": {
+        "title": "Xx passport", "intro": "Xx intro", "steps": ["Xx step 1"],
+        "page": {"url": "https://example.org/xx/passport", "title": "Xx page"}},
+        "sundhedskort": {"title": "Xx card", "intro": "i", "steps": ["s"], "danish_only": True}}}),
+        encoding="utf-8")
+    (own / "answers" / "flytning.yml").write_text(yaml.safe_dump({"answers": {"cost": {"text": "Xx free"}}}),
+                                                  encoding="utf-8")
+    (own / "responses.yml").write_text(yaml.safe_dump({"utter_greet": {
+        "text": "Xx hello", "buttons": ["A", "B", "C", "D", "E"]}}), encoding="utf-8")
+    monkeypatch.setenv("BORGERGUIDE_CONTENT_DIR", str(copy))
+    return copy
+
+
+def test_the_languages_of_the_product():
+    found = languages.languages()
+    assert {"da", "en", "uk"} <= set(found)
+    assert found["uk"].name == "Українська" and found["en"].dir == "ltr"
+    assert languages.default_language() == "da"
+    assert languages.known_language("../da") is None and languages.known_language(42) is None
+
+
+def test_a_text_falls_back_to_english_then_danish_and_keeps_placeholders(content):
+    xx = languages.texts("xx")
+    assert xx.t("clarify.question") == "Xx: which one?"
+    assert xx.dir == "rtl"
+    assert xx.t("acute.text", where="here") == "Xx help here {extra}", "an unknown placeholder stays as written"
+    danish = languages.lang_file("da", "messages.yml")["button.human"]
+    assert xx.t("button.human") in (danish, languages.lang_file("en", "messages.yml").get("button.human"))
+    missing = languages.validate_all()["xx"]
+    assert any("messages.yml: missing" in problem for problem in missing)
+
+
+def test_the_content_in_a_language_with_its_page_or_said_to_be_danish_only(content):
+    passport = load_catalogue().get("pas")
+    view = translations.solution_view(passport, "xx")
+    assert (view.title, view.steps, view.page.url) == ("Xx passport", ("Xx step 1",), "https://example.org/xx/passport")
+    card = translations.card(view, passport, "https://www.aarhus.dk", {}, None)
+    assert card["title"] == "Xx passport" and card["url"] == "https://example.org/xx/passport"
+    assert card["lang"] == "xx" and card["page_title"] == "Xx page"
+    danish_only = translations.solution_view(load_catalogue().get("sundhedskort"), "xx")
+    assert danish_only.danish_only
+    danish = translations.solution_view(passport, "da", {"steps": ["Kommunens eget trin"]})
+    assert danish.steps == ("Kommunens eget trin",), "a kommune's own steps in Danish"
+    assert translations.solution_view(passport, "xx", {"steps": ["Kommunens eget trin"]}).steps == ("Xx step 1",)
+
+
+def test_an_answer_in_a_language_keeps_the_danish_source(content):
+    danish = translations.answer_in("flytning", "cost", "da")
+    xx = translations.answer_in("flytning", "cost", "xx")
+    assert xx.text == "Xx free" and xx.source == danish.source and xx.kind == "national"
+    own = translations.answer_in("flytning", "cost", "xx", {"cost": "Kommunens eget svar"}, "https://x.dk")
+    assert own.text == "Xx free", "a kommune's Danish answer does not answer another language"
+
+
+def test_the_domains_responses_in_a_language(content):
+    from launch.nlg import translated
+
+    rendered = {"text": "Hej!", "buttons": [{"title": t, "payload": f"/{t}"} for t in "abcde"]}
+    result = translated(rendered, "utter_greet", "xx", {})
+    assert result["text"] == "Xx hello"
+    assert [b["title"] for b in result["buttons"]] == ["A", "B", "C", "D", "E"]
+    assert [b["payload"] for b in result["buttons"]] == ["/a", "/b", "/c", "/d", "/e"], "payloads unchanged"
+
+
+def test_the_conversation_language_is_the_slot_else_a_first_guess():
+    assert languages.conversation_language("en") == "en"
+    assert languages.conversation_language(None, [{"entity": "language_guess", "value": "uk"}]) == "uk"
+    assert languages.conversation_language("en", [{"entity": "language_guess", "value": "uk"}]) == "en"
+    assert languages.conversation_language("klingon") == "da"
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("jeg har mistet mit sundhedskort", "da"),
+    ("hvordan soeger jeg boligstoette", "da"),
+    ("jeg skal bruge hjælp med min MitID app", "da"),
+    ("I just moved, how do I register my new address", "en"),
+    ("what does it cost to get a new passport", "en"),
+    ("Де я можу отримати паспорт?", "uk"),
+    ("паспорт", "uk"),
+    ("pas", None),
+    ("MitID", None),
+    ("Borgerservice", None),
+    ("ok", None),
+])
+def test_the_detector(text, expected):
+    from nlu_components.languages import detect
+
+    assert detect(text)[0] == expected
+
+
+def test_a_choice_in_the_widget_holds_unless_the_words_are_surely_another_language():
+    from nlu_components.languages import message_language
+
+    assert message_language("pas", "en") == ("en", True)
+    assert message_language("jeg har mistet mit sundhedskort og skal have et nyt", "en") == ("da", True)
+    assert message_language("hej", None)[1] is False, "a short first message only guesses"
+
+
+def test_every_language_has_a_directory_and_its_texts():
+    for lang in languages.languages():
+        assert (ROOT / "content" / "lang" / lang).is_dir(), lang
+    assert Path(ROOT / "content" / "lang" / "da" / "messages.yml").exists()
