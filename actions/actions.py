@@ -406,7 +406,7 @@ def go_to(dispatcher: CollectingDispatcher, tracker: Tracker, matter: str, readi
     """To a matter named by the citizen (a service area or a topic): its card,
     or the area's question; with the answer to a question the message asks."""
     if matter in SERVICE_INTENTS:
-        decision = route(matter, reading.text, list(reading.entities), context_answers(tracker, matter))
+        decision = route(matter, reading.text, list(reading.entities), context_answers(tracker, matter), reading.lang)
         return follow_route(dispatcher, tracker, matter, decision, reading)
     topic = load_topics()[matter]
     if topic.acute:
@@ -435,13 +435,13 @@ def default_solution(area: str) -> Solution:
 def in_context(dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional[List[EventType]]:
     """A message read in the light of the conversation (docstring of
     actions/conversation.py). None when the action goes on as usual."""
-    reading = read(tracker.latest_message)
+    reading = read(tracker.latest_message, lang_of(tracker))
     if reading.button or not reading.text:
         return None
     current = current_solution(tracker)
     current_area = area_of(current) if current is not None else None
     pending = tracker.get_slot("pending_intent")
-    if correction(reading.text):
+    if correction(reading.text, reading.lang):
         corrected = correct_course(dispatcher, tracker, reading, current, current_area or pending)
         if corrected is not None:
             return corrected
@@ -464,7 +464,7 @@ def correct_course(dispatcher: CollectingDispatcher, tracker: Tracker, reading: 
     same area ("nej, vi flytter TIL Danmark") the area's own routing decides."""
     if area in SERVICE_INTENTS:
         # within the area first: its own routing reads what the words now say
-        decision = route(area, reading.text, list(reading.entities), {})
+        decision = route(area, reading.text, list(reading.entities), {}, reading.lang)
         shown = (current.id, tracker.get_slot("variant")) if current is not None else None
         if decision.solution_id and (decision.solution_id, decision.variant) != shown:
             return follow_route(dispatcher, tracker, area, decision, reading)
@@ -490,7 +490,7 @@ def answer_the_open_question(dispatcher: CollectingDispatcher, tracker: Tracker,
     if turns_away(reading, pending):
         return None  # "jeg har mistet mit sundhedskort" while MitID's question is open: the health card
     context = context_answers(tracker, pending)
-    decision = route(pending, reading.text, list(reading.entities), context)
+    decision = route(pending, reading.text, list(reading.entities), context, reading.lang)
     if decision.solution_id:
         return follow_route(dispatcher, tracker, pending, decision, reading)
     waiting = str(route(pending, "", [], context).ask or decision.ask)
@@ -535,7 +535,7 @@ def refinement(dispatcher: CollectingDispatcher, tracker: Tracker, reading: Read
         return None
     if reading.intent not in (current.intent, *CONTEXT_INTENTS):
         return None
-    decision = route(current.intent, reading.text, list(reading.entities), {})
+    decision = route(current.intent, reading.text, list(reading.entities), {}, reading.lang)
     if decision.solution_id == current.id and decision.variant and decision.variant != tracker.get_slot("variant"):
         return follow_route(dispatcher, tracker, current.intent, decision, reading)
     return None
@@ -562,7 +562,7 @@ class ActionRouteService(Action):
         return "action_route_service"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
-        reading = read(tracker.latest_message)
+        reading = read(tracker.latest_message, lang_of(tracker))
         intent = reading.intent
         if intent not in SERVICE_INTENTS:
             logger.warning("action_route_service called for intent %r", intent)
@@ -575,7 +575,8 @@ class ActionRouteService(Action):
         between = clarification(reading)
         if between and not first:
             return ask_which(dispatcher, tracker, between, reading.person)
-        decision = route(intent, reading.text, list(reading.entities), context_answers(tracker, intent))
+        decision = route(intent, reading.text, list(reading.entities), context_answers(tracker, intent),
+                         reading.lang)
         return first + follow_route(dispatcher, tracker, intent, decision, reading)
 
 
@@ -587,7 +588,7 @@ class ActionRouteTopic(Action):
         return "action_route_topic"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
-        reading = read(tracker.latest_message)
+        reading = read(tracker.latest_message, lang_of(tracker))
         topic = load_topics().get(reading.topic or "")
         if topic is None:
             return ActionFallback().run(dispatcher, tracker, domain)
@@ -657,7 +658,7 @@ class ActionSolutionNotWorking(Action):
         return "action_solution_not_working"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
-        reading = read(tracker.latest_message)
+        reading = read(tracker.latest_message, lang_of(tracker))
         current = current_solution(tracker)
         if tracker.get_slot("pending_intent"):
             answered = in_context(dispatcher, tracker)
@@ -681,7 +682,7 @@ class ActionYesNo(Action):
             if intent == "affirm":
                 dispatcher.utter_message(response="utter_glad")
                 return [SlotSet("asked", None)]
-            if not correction(tracker.latest_message.get("text") or ""):
+            if not correction(tracker.latest_message.get("text") or "", lang_of(tracker)):
                 return stuck(dispatcher, tracker)
         answered = in_context(dispatcher, tracker)
         if answered is not None:
@@ -736,7 +737,7 @@ class ActionOutOfScope(Action):
         return "action_out_of_scope"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
-        reading = read(tracker.latest_message)
+        reading = read(tracker.latest_message, lang_of(tracker))
         if acute(reading.text):
             return acute_help(dispatcher, tracker)
         answered = in_context(dispatcher, tracker)
@@ -760,7 +761,7 @@ class ActionFallback(Action):
         return "action_fallback"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
-        reading = read(tracker.latest_message)
+        reading = read(tracker.latest_message, lang_of(tracker))
         if acute(reading.text):
             return acute_help(dispatcher, tracker)
         answered = in_context(dispatcher, tracker)
@@ -798,7 +799,8 @@ class ActionHandoff(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         text = tracker.latest_message.get("text") or ""
-        if booking(text) and not PERSON_WORDS.search(text.lower()) and current_solution(tracker) is not None:
+        if booking(text, lang_of(tracker)) and not PERSON_WORDS.search(text.lower()) \
+                and current_solution(tracker) is not None:
             answered = in_context(dispatcher, tracker)
             if answered is not None:
                 return answered

@@ -62,6 +62,7 @@ class Reading:
     button: bool = False                # a button's payload, not typed text
     topic: Optional[str] = None         # the topic entity (intent `topic`)
     named: FrozenSet[str] = frozenset()  # the matters its words name (entities `subject`)
+    lang: str = "da"                     # the conversation's language
 
     @property
     def matter(self) -> Optional[str]:
@@ -73,7 +74,7 @@ class Reading:
         return None
 
 
-def read(message: Mapping[str, Any]) -> Reading:
+def read(message: Mapping[str, Any], lang: str = "da") -> Reading:
     text = str(message.get("text") or "")
     intent = message.get("intent") or {}
     name = str(intent.get("name") or "")
@@ -87,7 +88,8 @@ def read(message: Mapping[str, Any]) -> Reading:
                                             if e.get("entity") == SUBJECT_ENTITY) if matter)
     return Reading(text=text, intent=name, confidence=float(intent.get("confidence") or 0),
                    ranking=tuple(message.get("intent_ranking") or ()), entities=entities, question=question,
-                   person=None if button else person_in(text, entities), button=button, topic=topic, named=named)
+                   person=None if button else person_in(text, entities, lang), button=button, topic=topic,
+                   named=named, lang=lang)
 
 
 def matter_of(intent_name: str) -> Optional[str]:
@@ -141,15 +143,15 @@ def followup_question(reading: Reading, current_area: str, current_is_referral: 
     intent = reading.intent
     if intent == "power_of_attorney" and current_area != "power_of_attorney" and not names_fuldmagt(reading.text):
         return "for_other"
-    if intent == "mitid" and current_area != "mitid" and no_digital(reading.text):
+    if intent == "mitid" and current_area != "mitid" and no_digital(reading.text, reading.lang):
         return "no_digital"
-    if reading.matter in NO_DIGITAL_TOPICS and current_area != reading.matter and no_digital(reading.text) \
-            and not moving(reading.text):
+    if reading.matter in NO_DIGITAL_TOPICS and current_area != reading.matter \
+            and no_digital(reading.text, reading.lang) and not moving(reading.text):
         return "no_digital"
     if intent == "contact_borgerservice":
-        if asks_contact_details(reading.text):
-            return "contact" if current_is_referral and not names_kommune(reading.text) else None
-        if booking(reading.text):
+        if asks_contact_details(reading.text, reading.lang):
+            return "contact" if current_is_referral and not names_kommune(reading.text, reading.lang) else None
+        if booking(reading.text, reading.lang):
             return "in_person"
         return asked(reading)
     if reading.matter == current_area or intent in CONTEXT_INTENTS:

@@ -13,7 +13,9 @@ from __future__ import annotations
 import re
 from typing import Any, Iterable, Mapping, Optional
 
-from borgerguide.questions import NO_DIGITAL_CUES, QUESTION_CUES, cues, fold, no_digital, question_in  # noqa: F401
+from borgerguide.cues import cue, has
+from borgerguide.questions import NO_DIGITAL_CUES, QUESTION_CUES, cues, fold, question_in  # noqa: F401
+from borgerguide.questions import no_digital as danish_no_digital
 
 # "nej, jeg mente kørekortet": the citizen corrects the course
 CORRECTION_CUES = re.compile(
@@ -51,35 +53,39 @@ SELF_CUES = re.compile(r"\b(til|for) mig selv\b|\bdet er mig selv\b|\bdet er til
 CHILD_RELATIONS = frozenset({"barn"})
 
 
-def booking(text: str) -> bool:
-    return bool(BOOKING_CUES.search(fold(text)))
+def booking(text: str, lang: Optional[str] = None) -> bool:
+    return bool(BOOKING_CUES.search(fold(text))) or has(lang, "booking", text)
 
 
 def names_fuldmagt(text: str) -> bool:
     return bool(FULDMAGT_WORDS.search(fold(text)))
 
 
-def asks_contact_details(text: str) -> bool:
-    return bool(CONTACT_DETAILS.search(fold(text)))
+def asks_contact_details(text: str, lang: Optional[str] = None) -> bool:
+    return bool(CONTACT_DETAILS.search(fold(text))) or has(lang, "contact_details", text)
 
 
 def moving(text: str) -> bool:
     return bool(MOVING_WORDS.search(fold(text)))
 
 
-def names_kommune(text: str) -> bool:
-    return bool(KOMMUNE_WORDS.search(fold(text)))
+def names_kommune(text: str, lang: Optional[str] = None) -> bool:
+    return bool(KOMMUNE_WORDS.search(fold(text))) or has(lang, "names_kommune", text)
 
 
-def correction(text: str) -> bool:
+def correction(text: str, lang: Optional[str] = None) -> bool:
     """"nej, jeg mente ..." (more than a bare "nej")."""
     folded = fold(text)
-    return bool(CORRECTION_CUES.search(folded)) and len(re.findall(r"\w+", folded)) >= 2
+    return ((bool(CORRECTION_CUES.search(folded)) or has(lang, "correction", text))
+            and len(re.findall(r"\w+", folded)) >= 2)
 
 
-def person_in(text: str, entities: Iterable[Mapping[str, Any]] = ()) -> Optional[str]:
+def person_in(text: str, entities: Iterable[Mapping[str, Any]] = (), lang: Optional[str] = None) -> Optional[str]:
     """Who the matter is for, as the message says: child, adult (someone
     else) or self; None when it does not say."""
+    in_language = cue(lang, "person", text)
+    if in_language:
+        return in_language
     folded = fold(text)
     if SELF_CUES.search(folded):
         return "self"
@@ -109,3 +115,8 @@ def gibberish(text: str, vocabulary: Optional[Iterable[str]] = None) -> bool:
     vowels = sum(1 for word in words for ch in word if ch in "aeiouyæøå")
     letters = sum(len(word) for word in words)
     return bool(known) or vowels / max(letters, 1) < 0.2
+
+
+def no_digital(text: str, lang: Optional[str] = None) -> bool:
+    """Without MitID, computer or smartphone, in the message's words."""
+    return danish_no_digital(text) or has(lang, "no_digital", text)

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequence
 
 from actions.reading import fold
+from borgerguide.cues import cue, numbers
 from borgerguide.catalogue import load_catalogue
 from borgerguide.content import content_dir, read_yaml
 
@@ -177,7 +178,7 @@ def _names(filename: str) -> FrozenSet[str]:
 def named_in(text: str, filename: str) -> bool:
     """Does the text name one of the places of borgerguide/data/<filename>
     (places.txt: kommuner and towns; countries.txt: other countries)?"""
-    words = re.findall(r"[a-z]+", fold(text))
+    words = re.findall(r"[^\W\d_]+", fold(text))
     names = _names(filename)
     return any(w in names for w in words) or any(f"{a} {b}" in names for a, b in zip(words, words[1:], strict=False))
 
@@ -341,16 +342,44 @@ ROUTES = {
 ANSWER_SLOTS = ("flytte_retning", "post_behov", "beskaeftigelse", "dagtilbud_behov", "barn_alder", "mitid_behov")
 
 
+# a language's cues (content/lang/<code>/cues.yml) -> the entity the routing reads
+CUE_ENTITIES = {"move_direction": "flytte_retning", "employment": "beskaeftigelse",
+                "daycare_need": "dagtilbud_behov", "post_need": "post_behov", "mitid_need": "mitid_behov"}
+AGE_UNITS = re.compile(r"\b(month|months|mo|mnd|міс\w*|місяц\w*)\b|\b(week|weeks|тижн\w*)\b")
+
+
+def language_entities(text: str, lang: Optional[str]) -> List[Dict[str, Any]]:
+    """What a message in another language than Danish answers, as the entities
+    the routing reads (flytte_retning, beskaeftigelse, ..., barn_alder)."""
+    found: List[Dict[str, Any]] = []
+    for kind, entity in CUE_ENTITIES.items():
+        value = cue(lang, kind, text)
+        if value:
+            found.append({"entity": entity, "value": value})
+    words = numbers(lang)
+    number = re.search(r"\b(\d{1,2})\b", text) or next(
+        (m for m in re.finditer(r"[^\W\d_]+", fold(text)) if m.group(0) in words), None)
+    if words and number:
+        value = number.group(1) if number.lastindex else str(words[number.group(0)])
+        unit = AGE_UNITS.search(fold(text))
+        found.append({"entity": "barn_alder",
+                      "value": f"{value} " + ("uger" if unit and unit.group(2) else "mdr" if unit else "år")})
+    return found
+
+
 def route(
-    intent: str, text: str, entities: Sequence[Mapping[str, Any]], context: Optional[Mapping[str, Any]] = None
+    intent: str, text: str, entities: Sequence[Mapping[str, Any]], context: Optional[Mapping[str, Any]] = None,
+    lang: Optional[str] = None,
 ) -> Route:
     """The route for a service intent (see SERVICE_INTENTS).
 
     `context` holds earlier answers (ANSWER_SLOTS) while a question about this
-    intent is open; what the latest message says wins over them.
+    intent is open; what the latest message says wins over them. In another
+    language than Danish its cues (content/lang/<code>/cues.yml) answer too.
     """
     text = text or ""
     context = context or {}
+    entities = [*entities, *language_entities(text, lang)]
     if intent == "report_move":
         solution = move_solution(text, entities, context)
         return Route(solution_id=solution) if solution else Route(ask="utter_ask_move_direction")
