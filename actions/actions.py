@@ -43,7 +43,7 @@ from actions.routing import (
 from borgerguide import contract
 from borgerguide.catalogue import Solution, load_catalogue
 from borgerguide.kommuner import Kommune, load_kommune
-from borgerguide.languages import Texts, conversation_language, texts
+from borgerguide.languages import Texts, conversation_language, default_language, texts
 from borgerguide.notices import active as active_notices
 from borgerguide.topics import Topic, load_topics, topic_payload
 from borgerguide.translations import View, answer_in, area_name, authority_name, card, solution_view, topic_view
@@ -90,6 +90,23 @@ ANSWER_BUTTONS: Dict[str, Tuple[str, ...]] = {
     "complaint": ("contact", "human"),
     "contact": ("human",),
 }
+
+
+class GuideAction(Action):
+    """An action of the guide: it responds; a first message's language, only
+    guessed, becomes the conversation's (the slot), so that it holds."""
+
+    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                domain: Dict[Text, Any]) -> List[EventType]:  # pragma: no cover - every action has its own
+        raise NotImplementedError
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        events = self.respond(dispatcher, tracker, domain)
+        lang = lang_of(tracker)
+        if not tracker.get_slot("language") and lang != default_language() and not any(
+                isinstance(e, dict) and e.get("name") == "language" for e in events):
+            events = events + [SlotSet("language", lang)]
+        return events
 
 
 def kommune_for(tracker: Tracker) -> Kommune:
@@ -555,13 +572,13 @@ def question_without_matter(dispatcher: CollectingDispatcher, tracker: Tracker,
     return [SlotSet("fallback_count", 0)]
 
 
-class ActionRouteService(Action):
+class ActionRouteService(GuideAction):
     """Shows the solution card of a service intent, or asks what fits."""
 
     def name(self) -> Text:
         return "action_route_service"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         reading = read(tracker.latest_message, lang_of(tracker))
         intent = reading.intent
         if intent not in SERVICE_INTENTS:
@@ -580,18 +597,18 @@ class ActionRouteService(Action):
         return first + follow_route(dispatcher, tracker, intent, decision, reading)
 
 
-class ActionRouteTopic(Action):
+class ActionRouteTopic(GuideAction):
     """A topic of the wider citizen service: its solution card (the kommune
     handles it) or referral card (another authority does). Acute help first."""
 
     def name(self) -> Text:
         return "action_route_topic"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         reading = read(tracker.latest_message, lang_of(tracker))
         topic = load_topics().get(reading.topic or "")
         if topic is None:
-            return ActionFallback().run(dispatcher, tracker, domain)
+            return ActionFallback().respond(dispatcher, tracker, domain)
         if topic.acute or acute(reading.text):
             events = acute_help(dispatcher, tracker)
             if topic.acute or reading.confidence < CLARIFY_SURE:
@@ -608,13 +625,13 @@ class ActionRouteTopic(Action):
         return go_to(dispatcher, tracker, topic.id, reading)
 
 
-class ActionNextStep(Action):
+class ActionNextStep(GuideAction):
     """One step of the current solution at a time; then "Lykkedes det?"."""
 
     def name(self) -> Text:
         return "action_next_step"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         answered = in_context(dispatcher, tracker)
         if answered is not None:
             return answered
@@ -651,13 +668,13 @@ def stuck(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]
     return [SlotSet("asked", None), SlotSet("stuck_area", tracker.get_slot("area") or "ukendt")]
 
 
-class ActionSolutionNotWorking(Action):
+class ActionSolutionNotWorking(GuideAction):
     """The citizen is stuck in a solution: troubleshooting and ways out."""
 
     def name(self) -> Text:
         return "action_solution_not_working"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         reading = read(tracker.latest_message, lang_of(tracker))
         current = current_solution(tracker)
         if tracker.get_slot("pending_intent"):
@@ -670,13 +687,13 @@ class ActionSolutionNotWorking(Action):
         return stuck(dispatcher, tracker)
 
 
-class ActionYesNo(Action):
+class ActionYesNo(GuideAction):
     """Ja/nej, read in the light of the last question the bot asked."""
 
     def name(self) -> Text:
         return "action_yes_no"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         if tracker.get_slot("asked") == DID_IT_WORK:
             if intent == "affirm":
@@ -693,13 +710,13 @@ class ActionYesNo(Action):
         return []
 
 
-class ActionGoBack(Action):
+class ActionGoBack(GuideAction):
     """Back to the solution shown before the current one."""
 
     def name(self) -> Text:
         return "action_go_back"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         solution = entry_for(tracker.get_slot("previous_solution"))
         if solution is None:
             dispatcher.utter_message(response="utter_nothing_to_go_back_to")
@@ -730,13 +747,13 @@ def not_understood(dispatcher: CollectingDispatcher, tracker: Tracker, reading: 
     return [SlotSet("fallback_count", attempt)]
 
 
-class ActionOutOfScope(Action):
+class ActionOutOfScope(GuideAction):
     """Out of scope, unless it answers the open question in context."""
 
     def name(self) -> Text:
         return "action_out_of_scope"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         reading = read(tracker.latest_message, lang_of(tracker))
         if acute(reading.text):
             return acute_help(dispatcher, tracker)
@@ -754,13 +771,13 @@ class ActionOutOfScope(Action):
         return [SlotSet("fallback_count", count)]
 
 
-class ActionFallback(Action):
+class ActionFallback(GuideAction):
     """The bot did not understand: ask again and offer the nearest matters."""
 
     def name(self) -> Text:
         return "action_fallback"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         reading = read(tracker.latest_message, lang_of(tracker))
         if acute(reading.text):
             return acute_help(dispatcher, tracker)
@@ -791,13 +808,13 @@ def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str) ->
     return events
 
 
-class ActionHandoff(Action):
+class ActionHandoff(GuideAction):
     """The citizen wants a person: hand the conversation to staff."""
 
     def name(self) -> Text:
         return "action_handoff"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         text = tracker.latest_message.get("text") or ""
         if booking(text, lang_of(tracker)) and not PERSON_WORDS.search(text.lower()) \
                 and current_solution(tracker) is not None:
@@ -813,14 +830,14 @@ class ActionHandoff(Action):
         return hand_off(dispatcher, tracker, reason)
 
 
-class ActionContactBorgerservice(Action):
+class ActionContactBorgerservice(GuideAction):
     """Phone, address, opening hours and booking of the citizen's kommune
     (and, about a matter another authority handles, who to call there)."""
 
     def name(self) -> Text:
         return "action_contact_borgerservice"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         text = tracker.latest_message.get("text") or ""
         answered = in_context(dispatcher, tracker)
         if answered is not None:

@@ -38,10 +38,15 @@ WORDS_FILE = Path(__file__).resolve().parent.parent / "borgerguide" / "data" / "
 WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 # neighbours the detector must know so that they are not taken for a supported
 # language, and which supported language a citizen writing them is served in
-NEIGHBOURS = {"BOKMAL": DANISH, "NYNORSK": DANISH, "SWEDISH": DANISH, "GERMAN": None, "RUSSIAN": "uk"}
+NEIGHBOURS = {"GERMAN": None, "RUSSIAN": "uk"}
 MIN_LETTERS = 12     # fewer letters (after the Danish names) say nothing about the language
 MIN_WORDS = 3
-SURE = 0.5           # the detector's confidence from which a message sets the language
+SURE = 0.5           # the detector's confidence from which a first message has a language
+SWITCH = 0.75        # ... and from which a message changes the conversation's language
+# Danish words no other language of ours writes: a message with one of them is
+# Danish at heart, whatever English words it borrows ("den siger session expired")
+DANISH_WORDS = frozenset("""jeg den det der er har og mit mine kan ikke til paa på hvad hvordan hvorfor hvor skal vil
+med mig dig hun vi os jer være vaere blev bliver også ogsaa eller fordi hvis når naar så saa nu af hej tak""".split())
 
 
 @lru_cache(maxsize=1)
@@ -84,9 +89,10 @@ def detect(text: str, guess: bool = False) -> Tuple[Optional[str], float]:
     `guess`, a short message gets the detector's best answer too."""
     words = [w for w in WORD.findall(text.lower()) if w not in danish_names()]
     letters = sum(len(w) for w in words)
-    if cyrillic_share(" ".join(words)) >= 0.5 and known_language("uk") and letters >= 3:
-        return "uk", 1.0
-    if not words or (not guess and (letters < MIN_LETTERS or len(words) < MIN_WORDS)):
+    cyrillic = [w for w in words if cyrillic_share(w) >= 0.5]
+    if cyrillic and sum(len(w) for w in cyrillic) >= 3 and known_language("uk"):
+        return "uk", 1.0  # Danish is never written in Cyrillic: any Cyrillic word says Ukrainian
+    if len(words) < (2 if guess else MIN_WORDS) or (not guess and letters < MIN_LETTERS):
         return None, 0.0
     built, codes = detector()
     scores: Dict[str, float] = {}
@@ -102,18 +108,21 @@ def detect(text: str, guess: bool = False) -> Tuple[Optional[str], float]:
 
 def message_language(text: str, chosen: Any) -> Tuple[Optional[str], bool]:
     """(the message's language, whether it sets the conversation's language):
-    the citizen's choice in the widget, unless the words are surely another
-    language; else what the words say, if they say it surely; else the
-    detector's guess, which does not set it (a first message may still use it)."""
-    detected, _ = detect(text)
+    the citizen's choice in the widget, unless the words are very surely
+    another language; else what the words very surely say; else the
+    detector's guess, which does not set it (a first message uses it)."""
+    detected, confidence = detect(text)
     choice = known_language(chosen)
-    if detected and detected != choice:
+    if detected and detected != DANISH and DANISH_WORDS & set(WORD.findall(text.lower())):
+        detected, confidence = DANISH, SWITCH  # borrowed words in a Danish sentence
+    if detected and detected != choice and confidence >= SWITCH:
         return detected, True
     if choice:
         return choice, True
     if detected:
-        return detected, True
-    return detect(text, guess=True)[0], False
+        return detected, False
+    guess, confidence = detect(text, guess=True)
+    return (guess if confidence >= SURE else None), False
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
