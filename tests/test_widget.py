@@ -178,3 +178,29 @@ def test_axe_finds_no_serious_or_critical_violations(web, browser, width):
     (ARTIFACTS / f"axe-{width}.json").write_text(__import__("json").dumps(result, indent=2))
     serious = [v for v in result if v["impact"] in ("serious", "critical")]
     assert serious == [], serious
+
+
+TRICKY_LINKS = ["https://evil.example\\@www.aarhus.dk/", "https://evil.example\\.aarhus.dk",
+                "https://evil.example@www.aarhus.dk/", "https://www.aarhus.dk:8443/", "https://www.\u0430arhus.dk/",
+                "https://xn--rhus-0ra.dk/", "javascript:alert(1)", "http://www.aarhus.dk/"]
+
+
+def test_the_widget_renders_only_plain_https_links(page):
+    """Whatever an answer carries (the server only sends checked links, borgerguide/links.py), the widget makes
+    a link of a plain https link only (issue 20)."""
+    import json
+
+    cards = [{"type": "solution", "solution_id": "pas", "title": f"Kort {i}", "url": url, "login": "MitID",
+              "steps": ["Et trin"], "help": {}} for i, url in enumerate(TRICKY_LINKS + ["https://www.aarhus.dk/pas"])]
+
+    def answer(route):
+        route.fulfill(status=200, content_type="application/json",
+                      body=json.dumps({"messages": [{"custom": card} for card in cards], "handoff": None,
+                                       "sender": "w-test-links-0001", "token": "t" * 43}))
+
+    page.route("**/api/chat", answer)
+    page.click("text=Chat med Borgerguiden")
+    ask(page, "mit pas er udløbet")
+    page.locator(".card").nth(len(cards) - 1).wait_for(timeout=10000)
+    hrefs = page.locator(".card a.go").evaluate_all("links => links.map(a => a.getAttribute('href'))")
+    assert hrefs == ["https://www.aarhus.dk/pas"], hrefs

@@ -4,7 +4,7 @@
  * adds a chat button and panel inside a Shadow DOM (styles isolated from the
  * host page). No framework, no cookies, no third parties: it talks only to the
  * Borgerguide service it was loaded from. Citizen and bot text is always
- * inserted as text (textContent), links only to http(s) URLs.
+ * inserted as text (textContent), links only when plain https links (safeUrl).
  */
 (function () {
   "use strict";
@@ -79,8 +79,13 @@
     if (text) node.textContent = text;
     return node;
   }
+  // Only a plain https link, read the same by every parser (borgerguide/links.py checks the same on the
+  // server): https://, a host of a-z, 0-9, "-" and "." (no punycode), no user, port, backslash or space.
   function safeUrl(url) {
-    try { var u = new URL(url); return (u.protocol === "https:" || u.protocol === "http:") ? u.href : null; }
+    if (typeof url !== "string" || url.length > 2000 || !/^https:\/\/[\x21-\x7e]+$/i.test(url) || url.indexOf("\\") >= 0) return null;
+    var host = url.slice(8).split(/[\/?#]/)[0].toLowerCase();
+    if (!/^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/.test(host) || /(^|\.)xn--/.test(host)) return null;
+    try { var u = new URL(url); return u.protocol === "https:" && u.hostname === host && !u.port && !u.username ? u.href : null; }
     catch (e) { return null; }
   }
 
