@@ -14,7 +14,8 @@ from typing import Any, Dict, Optional, Tuple, Union
 
 from aiohttp import web
 
-from bot.keys import ACCOUNTS, SETTINGS
+from bot.keys import ACCOUNTS, RATE_LIMITS, SETTINGS
+from bot.ratelimit import client_address
 from bot.offloop import db
 from borgerguide.tenancy import ANALYST, KOMMUNE_ADMIN, OPERATOR, ROLES, STAFF, NotAllowed
 from bot.stores.accounts import SESSION_COOKIE, SESSION_HOURS, LoginRefused, SecondFactorNeeded, Session
@@ -26,6 +27,12 @@ SESSION = "borgerguide_session"  # request key: the Session, or None
 def conversation_token(secret: str, sender: str) -> str:
     """The citizen's proof that a conversation is theirs (HMAC of its id)."""
     return hmac.new(secret.encode(), sender.encode(), hashlib.sha256).hexdigest()[:40]
+
+
+def address_of(request: web.Request) -> str:
+    """The client's address (X-Forwarded-For only from our own proxies, BORGERGUIDE_TRUSTED_PROXIES)."""
+    limits = request.app[RATE_LIMITS]
+    return client_address(request.remote, request.headers.get("X-Forwarded-For"), limits.trusted_proxies)
 
 
 def json_failure(kind: type, message: str) -> web.HTTPException:
@@ -91,7 +98,7 @@ async def _login(request: web.Request, username: str, password: str, code: Optio
     """The new session (None for a wrong name or password; LoginRefused
     with the reason for a locked account or a missing second factor)."""
     accounts = request.app[ACCOUNTS]
-    session_id = await db(accounts.login, username, password, code)
+    session_id = await db(accounts.login, username, password, code, address_of(request))
     if session_id is None:
         return None
     session = await db(accounts.session, session_id)

@@ -30,7 +30,7 @@ from borgerguide.topics import load_topics
 from bot import privacy
 from bot.keys import ACCOUNTS, RASA, RETENTION, SETTINGS
 from bot.offloop import db
-from bot.session import body_of, json_failure, json_object, require, set_session_cookie
+from bot.session import address_of, body_of, json_failure, json_object, require, set_session_cookie
 from bot.stores.accounts import Session, password_problem
 from bot.templating import render
 
@@ -360,7 +360,7 @@ async def invitation_accept(request: web.Request) -> web.StreamResponse:
                           roles=ROLE_NAMES_DA, kommune_name="")
         response.set_status(400)
         return response
-    session_id = await db(request.app[ACCOUNTS].login, username, password, None)
+    session_id = await db(request.app[ACCOUNTS].login, username, password, None, address_of(request))
     response = web.HTTPFound("/login" if session_id is None else "/")
     if session_id:
         set_session_cookie(request, response, session_id)
