@@ -11,7 +11,6 @@ import logging
 from typing import Any, AsyncIterator, Awaitable, Callable, List
 
 import aiohttp
-import sqlalchemy as sa
 from aiohttp import web
 
 from borgerguide.db import engine_for
@@ -57,8 +56,7 @@ async def stores(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     engine = engine_for(settings.database_url)
     events_engine = engine if settings.events_url == settings.database_url else engine_for(settings.events_url)
-    tracker_engine = sa.create_engine(settings.tracker_url, future=True, hide_parameters=True) \
-        if settings.tracker_url else None
+    tracker_engine = engine_for(settings.tracker_url) if settings.tracker_url else None
     app[DB_ENGINE] = engine
     app[ACCOUNTS] = Accounts(engine)
     app[ESCALATIONS] = EscalationStore(engine)

@@ -8,6 +8,11 @@
    off the event loop (bot.session.require checks the role).
 4. `csrf_middleware`: every state change by a logged-in user carries the
    session's CSRF token (header `X-CSRF-Token` or form field `csrf_token`).
+
+And on every response but the citizen's side (`security_headers`, run as the
+response is prepared, also for redirects, errors and streams): the staff,
+analyst and admin pages may not be framed (`frame-ancestors 'none'`) and run
+only the service's own scripts and styles (no inline script, no inline style).
 """
 from __future__ import annotations
 
@@ -99,6 +104,24 @@ async def csrf_middleware(request: web.Request, handler: Handler) -> web.StreamR
         if not csrf_ok(session, token if isinstance(token, str) else None):
             raise json_failure(web.HTTPForbidden, "CSRF-token mangler eller er forkert.")
     return await handler(request)
+
+
+# The citizen's side is embedded in the kommuner's own sites: these get no frame or script policy from us.
+CITIZEN_PATHS = ("/api/chat", "/widget.js", "/static/", "/demo")
+PAGE_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+               "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+               "frame-ancestors 'none'")
+PAGE_HEADERS = {"Content-Security-Policy": PAGE_POLICY, "X-Frame-Options": "DENY",
+                "X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin"}
+
+
+async def security_headers(request: web.Request, response: web.StreamResponse) -> None:
+    """(app.on_response_prepare) The pages' security headers, see the module's docstring."""
+    if request.path == "/" or request.path.startswith(CITIZEN_PATHS):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        return
+    for name, value in PAGE_HEADERS.items():
+        response.headers.setdefault(name, value)
 
 
 MIDDLEWARES = [error_middleware, origin_middleware, session_middleware, csrf_middleware]

@@ -14,6 +14,7 @@ from typing import Any, Dict, Optional, Tuple, Union
 
 from aiohttp import web
 
+from bot import jsonbody
 from bot.keys import ACCOUNTS, RATE_LIMITS, SETTINGS
 from bot.ratelimit import client_address
 from bot.offloop import db
@@ -70,7 +71,9 @@ HOME = {STAFF: "/staff/", ANALYST: "/analyst/", KOMMUNE_ADMIN: "/admin/", OPERAT
 async def json_object(request: web.Request) -> Dict[str, Any]:
     """The request's JSON object, or a 400 with a Danish message."""
     try:
-        body = await request.json()
+        body = await request.json(loads=jsonbody.loads)
+    except jsonbody.TooDeep as error:
+        raise json_failure(web.HTTPBadRequest, str(error))
     except ValueError:
         raise json_failure(web.HTTPBadRequest, "Ugyldig JSON.")
     if not isinstance(body, dict):

@@ -28,7 +28,7 @@ from borgerguide.clock import utcnow
 from borgerguide.kommuner import DEFAULT_ID, known_kommune, registry
 from borgerguide.notices import active as active_notices
 from borgerguide.redaction import redact
-from bot import payloads
+from bot import jsonbody, payloads
 from bot.keys import ESCALATIONS, HTTP, RASA, RATE_LIMITS, RATINGS, SETTINGS
 from bot.middleware import BadInput, allowed_origins, json_error, own_origin
 from bot.offloop import db
@@ -132,9 +132,11 @@ async def chat(request: web.Request) -> web.Response:
     if wait:
         return too_many_messages(wait)
     try:
-        body = await request.json()
+        body = await request.json(loads=jsonbody.loads)
     except web.HTTPRequestEntityTooLarge:
         return json_error(413, f"Beskeden er for lang. Skriv højst {settings.max_message_chars} tegn.")
+    except jsonbody.TooDeep as error:
+        raise BadInput(str(error))
     except ValueError:  # also bytes that are not UTF-8
         raise BadInput("Forespørgslen er ikke gyldig JSON.")
     forward = parse_chat_request(body, settings.max_message_chars)

@@ -29,7 +29,7 @@ from typing import Dict, List, Optional, Set
 import sqlalchemy as sa
 
 from borgerguide.clock import as_utc
-from borgerguide.db import add_missing_columns
+from borgerguide.db import add_missing_columns, checkpoint
 from bot.projections import events_table
 from bot.stores import analytics
 from bot.stores import escalations as escalation_store
@@ -199,6 +199,8 @@ def erase(stores: Stores, conversation_id: str, actor: str, kommune: Optional[st
             connection.execute(escalation_events.delete().where(escalation_events.c.escalation_id.in_(ids)))
         detail["escalations"] = connection.execute(escalations.delete().where(
             escalations.c.conversation_id == conversation_id)).rowcount
+    for engine in (stores.tracker, stores.events, stores.web):
+        checkpoint(engine)  # nothing of it left in a SQLite write-ahead log
     found = int(any(detail.values()))
     _log(stores, "erasure", actor, found, detail, kommune)
     return {"conversations": found, **detail}
