@@ -16,13 +16,14 @@ from aiohttp import web
 from borgerguide.db import engine_for
 from bot.event_consumer import AmqpSettings, EventConsumer
 from bot.keys import (
-    ACCOUNTS, ANALYTICS, CONSUMER, DB_ENGINE, ESCALATION_PROJECTION, ESCALATIONS, HTTP, PROJECTION_LOCK, RASA,
-    RATINGS, RETENTION, SETTINGS,
+    ACCOUNTS, ANALYTICS, CONSUMER, CONVERSATIONS, DB_ENGINE, ESCALATION_PROJECTION, ESCALATIONS, HTTP,
+    PROJECTION_LOCK, RASA, RATINGS, RETENTION, SETTINGS,
 )
 from bot.projections import AnalyticsProjection, EscalationProjection
 from bot.rasa_client import RasaClient
 from bot.stores import retention
 from bot.stores.accounts import Accounts
+from bot.stores.conversations import Conversations
 from bot.stores.escalations import EscalationStore
 from bot.stores.ratings import Ratings
 
@@ -59,6 +60,7 @@ async def stores(app: web.Application) -> AsyncIterator[None]:
     tracker_engine = engine_for(settings.tracker_url) if settings.tracker_url else None
     app[DB_ENGINE] = engine
     app[ACCOUNTS] = Accounts(engine)
+    app[CONVERSATIONS] = Conversations(engine)
     app[ESCALATIONS] = EscalationStore(engine)
     app[RATINGS] = Ratings(engine)
     app[ESCALATION_PROJECTION] = EscalationProjection(app[ESCALATIONS], events_engine)

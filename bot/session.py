@@ -2,13 +2,11 @@
 the role check. The session is loaded (off the event loop) and the CSRF token
 checked by bot.middleware before a handler runs; handlers call `require()`.
 
-Citizens never log in: a conversation's token (`conversation_token`) proves
-that a conversation is theirs.
+Citizens never log in: a conversation's secret, issued once when it starts,
+proves that a conversation is theirs (bot.stores.conversations).
 """
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 from typing import Any, Dict, Optional, Tuple, Union
 
@@ -23,11 +21,6 @@ from bot.stores.accounts import SESSION_COOKIE, SESSION_HOURS, LoginRefused, Sec
 from bot.templating import render
 
 SESSION = "borgerguide_session"  # request key: the Session, or None
-
-
-def conversation_token(secret: str, sender: str) -> str:
-    """The citizen's proof that a conversation is theirs (HMAC of its id)."""
-    return hmac.new(secret.encode(), sender.encode(), hashlib.sha256).hexdigest()[:40]
 
 
 def address_of(request: web.Request) -> str:

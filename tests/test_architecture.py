@@ -86,7 +86,7 @@ def test_a_kommune_id_is_checked_in_one_place():
     assert wrong == []
 
 
-STORE_KEYS = {"ACCOUNTS", "ESCALATIONS", "RATINGS", "RETENTION"}
+STORE_KEYS = {"ACCOUNTS", "CONVERSATIONS", "ESCALATIONS", "RATINGS", "RETENTION"}
 
 
 def direct_store_calls(path: Path) -> Iterator[int]:

@@ -151,41 +151,228 @@ def store_bytes(folder: Path) -> bytes:
     return b"".join(path.read_bytes() for path in sorted(folder.iterdir()) if ".db" in path.name)
 
 
-def test_the_pages_still_work_in_the_browser_under_the_policy(web, browser):
-    """No inline script or style is left that the policy would block: the
-    operator's kommune list, the analysts' charts, the inbox and the admin
-    page run, and the browser reports no violation."""
-    import re
+# --- a conversation belongs to the browser that started it (issue 20, finding 1) -------------------------
 
+@pytest.fixture
+async def chat_client(aiohttp_client, stack):
+    from conftest import web_settings
+
+    return await aiohttp_client(create_app(web_settings(stack)))
+
+
+async def post(client, path, body, **headers):
+    response = await client.post(path, json=body, headers=headers)
+    return response.status, await response.json()
+
+
+def handoff_of(answer):
+    return next((m["custom"] for m in answer.get("messages") or [] if (m.get("custom") or {}).get("type") == "handoff"),
+                None)
+
+
+async def test_knowing_a_conversations_id_gives_nothing(chat_client):
+    """The id is printed in places (staff see it, old transcripts carry it): with it alone an attacker gets no
+    token, no staff reply, cannot write into the conversation, change the callback or move it to another kommune."""
+    status, first = await post(chat_client, "/api/chat", {"sender": f"offer-{RUN}-victim", "message": "hej",
+                                                          "kommune": "aarhus"})
+    assert status == 200
+    victim, secret = first.get("sender", f"offer-{RUN}-victim"), first["token"]
+    status, handed = await post(chat_client, "/api/chat", {"sender": victim, "token": secret,
+                                                           "message": "jeg vil tale med en medarbejder"})
+    escalation = handoff_of(handed)
+    assert status == 200 and escalation and escalation["kommune"] == "aarhus"
+
+    # the attacker names the victim's conversation without its secret
+    status, stolen = await post(chat_client, "/api/chat", {"sender": victim, "message": "hej", "kommune": "odense"})
+    assert stolen.get("token") != secret
+    assert status != 200 or stolen.get("sender") != victim, "a message without the secret starts its own conversation"
+    for token in (stolen.get("token"), "0" * 43, ""):
+        response = await chat_client.get("/api/chat/messages", params={"sender": victim, "token": token or "x"})
+        assert response.status == 403, "no staff replies without the secret"
+    status, _ = await post(chat_client, "/api/chat/callback", {
+        "sender": victim, "token": stolen.get("token") or "x", "escalation_id": escalation["escalation_id"],
+        "phone": "70 70 70 70", "name": "Angriber", "consent": True})
+    assert status == 403, "the callback's phone and name cannot be replaced"
+    status, refused = await post(chat_client, "/api/chat", {"sender": victim, "token": "gæt" * 10, "message": "hej"})
+    assert status == 403 and refused.get("new_conversation") is True
+
+    # the kommune is fixed: even the citizen's own secret cannot move it, nor the hand-off
+    status, moved = await post(chat_client, "/api/chat", {"sender": victim, "token": secret, "kommune": "odense",
+                                                          "message": "jeg vil tale med en medarbejder"})
+    assert status == 403 and "anden kommune" in moved["error"]
     from borgerguide.db import engine_for
 
+    with engine_for(os.environ["BORGERGUIDE_DB"]).connect() as connection:
+        kommuner = {r[0] for r in connection.execute(sa.text(
+            "SELECT kommune FROM escalations WHERE conversation_id = :c"), {"c": victim})}
+    assert kommuner == {"aarhus"}, "no hand-off of it ever reaches another kommune's inbox"
+
+
+async def test_the_secret_is_given_once_and_opens_only_its_own_conversation(chat_client):
+    from conftest import Citizen
+
+    anna, bo = Citizen("aarhus"), Citizen("aarhus")
+    first = await anna.say(chat_client, "mit pas er udløbet")
+    assert first["token"] and first["sender"]
+    again = await anna.say(chat_client, "tak")
+    assert "token" not in again, "never handed out again"
+    await bo.say(chat_client, "hej")
+    response = await chat_client.get("/api/chat/messages", params={"sender": anna.sender, "token": bo.token})
+    assert response.status == 403, "one conversation's secret does not open another"
+    ok = await chat_client.get("/api/chat/messages", params=anna.auth)
+    assert ok.status == 200
+
+
+# --- one kommune's allowed sites are not another's (finding 7) -----------------------------------------
+
+async def test_a_site_odense_allows_gets_nothing_of_an_aarhus_conversation(chat_client):
+    status, first = await post(chat_client, "/api/chat", {"sender": f"origin-{RUN}-aarhus", "kommune": "aarhus",
+                                                          "message": "mit pas er udløbet"}, Origin="https://www.aarhus.dk")
+    assert status == 200 and first["messages"]
+    auth = {"sender": first.get("sender", f"origin-{RUN}-aarhus"), "token": first["token"]}
+    odense = {"Origin": "https://www.odense.dk"}
+    polled = await chat_client.get("/api/chat/messages", params=auth, headers=odense)
+    assert polled.status == 403 and "Access-Control-Allow-Origin" not in polled.headers
+    status, _ = await post(chat_client, "/api/chat", {**auth, "message": "hej"}, **odense)
+    assert status == 403
+    status, _ = await post(chat_client, "/api/chat/rating", {**auth, "score": 1}, **odense)
+    assert status == 403
+    notices = await chat_client.get("/api/chat/notices", params={"kommune": "aarhus"}, headers=odense)
+    assert notices.status == 403 and "Access-Control-Allow-Origin" not in notices.headers
+    # Aarhus's own site and the service's own pages do get them
+    own = await chat_client.get("/api/chat/messages", params=auth, headers={"Origin": "https://www.aarhus.dk"})
+    assert own.status == 200 and own.headers["Access-Control-Allow-Origin"] == "https://www.aarhus.dk"
+    assert (await chat_client.get("/api/chat/notices", params={"kommune": "aarhus"},
+                                  headers={"Origin": "https://aarhus.dk"})).status == 200
+    assert (await chat_client.get("/api/chat/notices", params={"kommune": "odense"}, headers=odense)).status == 200
+
+
+# --- ratings: the conversation's own kommune and answers, once each, rate-limited (finding 6) -------------
+
+async def test_ratings_cannot_be_planted(chat_client):
+    from borgerguide.db import engine_for
+    from conftest import Citizen
+
+    citizen = Citizen("aarhus")
+    answer = await citizen.say(chat_client, "mit pas er udløbet")
+    shown = [m["custom"]["solution_id"] for m in answer["messages"]
+             if (m.get("custom") or {}).get("type") == "solution"]
+    assert shown == ["pas"]
+    status, other = await post(chat_client, "/api/chat/rating", {**citizen.auth, "score": 1, "kommune": "odense",
+                                                                 "area": "pas"})
+    assert status == 403, "not in another kommune"
+    status, _ = await post(chat_client, "/api/chat/rating", {**citizen.auth, "score": 1, "area": "sygedagpenge"})
+    assert status == 400, "not an answer the conversation was never shown"
+    status, ok = await post(chat_client, "/api/chat/rating", {**citizen.auth, "score": 4, "area": "pas"})
+    assert status == 200, ok
+    status, again = await post(chat_client, "/api/chat/rating", {**citizen.auth, "score": 1, "area": "pas"})
+    assert status == 409, "once per conversation and answer"
+    with engine_for(os.environ["BORGERGUIDE_DB"]).connect() as connection:
+        rows = connection.execute(sa.text("SELECT kommune, area, score FROM ratings WHERE conversation_id = :c"),
+                                  {"c": citizen.sender}).all()
+    assert [tuple(r) for r in rows] == [("aarhus", "pas", 4)]
+
+
+async def test_ratings_from_one_address_are_rate_limited(chat_client):
+    from conftest import Citizen
+
+    citizens = [Citizen("aarhus") for _ in range(8)]
+    for citizen in citizens:  # eight real conversations first (each takes a while) ...
+        await citizen.say(chat_client, "hej")
+    statuses = [(await post(chat_client, "/api/chat/rating", {**citizen.auth, "score": 1}))[0]
+                for citizen in citizens]  # ... then their ratings at once (5 at once, then one every 30 s)
+    assert statuses[:5] == [200] * 5 and statuses[5:] == [429] * 3, statuses
+
+
+# --- data-subject requests go through the kommune's administrator, not an id (finding 1, design) ----------
+
+async def logged_in(aiohttp_client, app, username):
+    client = await aiohttp_client(app)
+    response = await client.post("/api/login", json={"username": username, "password": PASSWORD})
+    assert response.status == 200, await response.text()
+    client.csrf = (await response.json())["csrf"]
+    return client
+
+
+async def test_a_data_request_is_filed_from_the_conversation_and_carried_out_by_its_kommunes_admin(
+        aiohttp_client, stack):
+    from borgerguide.db import engine_for
+    from conftest import Citizen, web_settings
+
+    app = create_app(web_settings(stack))
     accounts = Accounts(engine_for(os.environ["BORGERGUIDE_DB"]))
-    names = {role: f"cspb-{role[:5]}-{RUN}" for role in ("operator", "analyst", "staff", "kommune_admin")}
-    for role, name in names.items():
-        accounts.add_user(name, PASSWORD, role, None if role == "operator" else "aarhus")
-    watch = """window.__violations = [];
-               document.addEventListener('securitypolicyviolation',
-                 e => window.__violations.push(e.violatedDirective + ' ' + e.blockedURI));"""
-    for role, name in names.items():
-        context = browser.new_context()
-        context.add_init_script(watch)
-        page = context.new_page()
-        page.goto(f"{web.web_url}/login")
-        page.fill("#username", name)
-        page.fill("#password", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_load_state()
-        if role == "operator":
-            page.select_option("#kommune", "odense")  # its handler is a script file now, not an attribute
-            page.wait_for_url(re.compile(r".*/admin/kommuner/odense/"))
-        if role == "analyst":
-            page.goto(f"{web.web_url}/analyst/")
-            page.wait_for_function("() => window.Chart && document.querySelectorAll('canvas').length > 0")
-        if role == "staff":
-            page.goto(f"{web.web_url}/staff/")
-        if role == "kommune_admin":
-            page.goto(f"{web.web_url}/admin/kommuner/aarhus/?side=losning:pas")
-            page.click("#preview-button")
-            page.wait_for_selector("#preview .card")
-        assert page.evaluate("window.__violations") == [], (role, page.url)
-        context.close()
+    for name, role, kommune in ((f"dr-admin-{RUN}", "kommune_admin", "aarhus"),
+                                (f"dr-odense-{RUN}", "kommune_admin", "odense"), (f"dr-drift-{RUN}", "operator", None)):
+        accounts.add_user(name, PASSWORD, role, kommune)
+    citizen_client = await aiohttp_client(app)
+    citizen = Citizen("aarhus")
+    await citizen.say(citizen_client, "hej jeg hedder Birgitte Mølgaard og har mistet mit sundhedskort")
+
+    # without the secret nobody can ask for it
+    status, _ = await post(citizen_client, "/api/chat/data-request", {"sender": citizen.sender, "token": "x" * 43,
+                                                                      "kind": "export"})
+    assert status == 403
+    status, copy = await post(citizen_client, "/api/chat/data-request", {**citizen.auth, "kind": "export"})
+    assert status == 201 and copy["reference"] in copy["message"]
+    status, erase = await post(citizen_client, "/api/chat/data-request", {**citizen.auth, "kind": "erase"})
+    assert status == 201 and erase["reference"] != copy["reference"]
+    mine = await (await citizen_client.get("/api/chat/data-request", params=citizen.auth)).json()
+    assert {(r["reference"], r["status"]) for r in mine["requests"]} == {(copy["reference"], "open"),
+                                                                          (erase["reference"], "open")}
+
+    admin = await logged_in(aiohttp_client, app, f"dr-admin-{RUN}")
+    base = "/api/admin/kommuner/aarhus/data-requests"
+    listed = await (await admin.get(base)).json()
+    assert {copy["reference"], erase["reference"]} <= {r["reference"] for r in listed["requests"]}
+    assert citizen.sender not in json_text(listed), "the admin works with the reference, not the conversation's id"
+    exported = await admin.get(f"{base}/{copy['reference']}/export")
+    assert exported.status == 200
+    export = await exported.json()
+    assert export["kommune"] == "aarhus" and "Mølgaard" not in json_text(export)
+    assert any(turn["who"] == "borger" for turn in export["conversation"])
+    done = await admin.post(f"{base}/{copy['reference']}/done", headers={"X-CSRF-Token": admin.csrf})
+    assert (await done.json())["done"] is True
+
+    # another kommune's admin and the operator see none of it; the old id-based routes are gone
+    odense = await logged_in(aiohttp_client, app, f"dr-odense-{RUN}")
+    assert (await odense.get(f"/api/admin/kommuner/odense/data-requests/{erase['reference']}")).status == 404
+    assert (await odense.get(f"{base}")).status == 403
+    operator = await logged_in(aiohttp_client, app, f"dr-drift-{RUN}")
+    for path in (base, f"{base}/{copy['reference']}/export", "/admin/kommuner/aarhus/persondata"):
+        response = await operator.get(path, allow_redirects=False)
+        assert response.status == 403 and "Mølgaard" not in await response.text(), path
+    assert (await admin.get(f"/api/admin/kommuner/aarhus/conversations/{citizen.sender}/export")).status == 404
+
+    refused = await admin.post(f"{base}/{erase['reference']}/erase", json={}, headers={"X-CSRF-Token": admin.csrf})
+    assert refused.status == 400
+    erased = await admin.post(f"{base}/{erase['reference']}/erase", json={"confirm": True},
+                              headers={"X-CSRF-Token": admin.csrf})
+    assert erased.status == 200 and (await erased.json())["conversations"] == 1
+    after = await (await admin.get(f"{base}/{erase['reference']}")).json()
+    assert after["request"]["status"] == "done" and after["kept"] is None
+    gone = await citizen_client.post("/api/chat", json=citizen.body(message="hej igen"))
+    assert gone.status == 403 and (await gone.json())["new_conversation"] is True
+
+
+def json_text(value) -> str:
+    import json
+
+    return json.dumps(value, ensure_ascii=False)
+
+
+async def test_the_operator_cannot_invite_a_cross_kommune_reader_of_conversations(aiohttp_client, stack):
+    from borgerguide.db import engine_for
+    from conftest import web_settings
+
+    app = create_app(web_settings(stack))
+    Accounts(engine_for(os.environ["BORGERGUIDE_DB"])).add_user(f"inv-drift-{RUN}", PASSWORD, "operator", None)
+    operator = await logged_in(aiohttp_client, app, f"inv-drift-{RUN}")
+    for role in ("staff", "analyst"):
+        response = await operator.post("/api/admin/kommuner/aarhus/invitations", json={"role": role},
+                                       headers={"X-CSRF-Token": operator.csrf})
+        assert response.status == 201  # one kommune: fine
+    from bot.stores.accounts import Session
+
+    accounts = Accounts(engine_for(os.environ["BORGERGUIDE_DB"]))
+    with pytest.raises(PermissionError):
+        accounts.invite("analyst", "*", Session(f"inv-drift-{RUN}", "operator", "csrf", "*"))

@@ -12,10 +12,10 @@
   var BASE = new URL(script.src).origin;
   var KOMMUNE = script.getAttribute("data-kommune") || undefined;
   var STORE = "borgerguide-" + (KOMMUNE || "default");
+  // The conversation's id and secret come from the service with the first answer and are kept in this
+  // tab only (sessionStorage): they are what makes the conversation this browser's.
   var state = JSON.parse(sessionStorage.getItem(STORE) || "null") || {
-    sender: "w-" + Array.from(crypto.getRandomValues(new Uint8Array(16)), function (b) {
-      return b.toString(16).padStart(2, "0"); }).join(""),
-    token: null, log: [], open: false, since: 0
+    sender: null, token: null, log: [], open: false, since: 0
   };
   function save() { sessionStorage.setItem(STORE, JSON.stringify(state)); }
 
@@ -69,7 +69,9 @@
   rateButton.type = "button";
   var saveButton = el("button", "link", "Gem samtalen");
   saveButton.type = "button";
-  footer.append(rateButton, saveButton);
+  var dataButton = el("button", "link", "Dine data");
+  dataButton.type = "button";
+  footer.append(rateButton, saveButton, dataButton);
   panel.append(header, banner, status, log, form, footer);
   root.append(launcher, panel);
 
@@ -189,18 +191,24 @@
     return fetch(BASE + path, {method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify(body)})
       .then(function (r) { return r.json(); });
   }
-  function ask(body, shown) {
-    remember({kind: "user", text: shown});
-    redraw();
-    body.sender = state.sender; body.kommune = KOMMUNE;
+  function ask(body, shown, again) {
+    if (!again) { remember({kind: "user", text: shown}); redraw(); }
+    body.kommune = KOMMUNE;
+    if (state.token) { body.sender = state.sender; body.token = state.token; }
+    else { delete body.sender; delete body.token; }
     send.disabled = true;
     return post("/api/chat", body).then(function (d) {
       send.disabled = false;
+      if (d.new_conversation && !again) {  // the service no longer knows it (e.g. erased): start a new one
+        state.sender = null; state.token = null; state.since = 0; save();
+        return ask(body, shown, true);
+      }
       if (d.error) { remember({kind: "bot", message: {text: d.error}}); redraw(); return; }
-      if (d.token) state.token = d.token;
+      if (d.token) { state.token = d.token; state.sender = d.sender; }
       state.since = Date.now() / 1000;
       d.messages.forEach(function (m) {
         if (m.custom && m.custom.type === "solution") state.area = m.custom.solution_id;
+        if (m.custom && m.custom.type === "referral") state.area = m.custom.topic;
         remember({kind: "bot", message: m});
       });
       save(); redraw(); showHandoff(d.handoff);
@@ -242,7 +250,7 @@
       if (!chosen) { status.textContent = "Vælg et tal fra 1 til 5."; return; }
       if (!state.token) { status.textContent = "Skriv først en besked til Borgerguiden."; return; }
       post("/api/chat/rating", {sender: state.sender, token: state.token, score: Number(chosen.value),
-                                comment: c.value, kommune: KOMMUNE, area: state.area})
+                                comment: c.value, area: state.area})
         .then(function (d) { status.textContent = d.error || d.message; if (!d.error) f.remove(); });
     });
     log.appendChild(f);
@@ -262,16 +270,42 @@
       }
       return parts.join("\n");
     }).filter(Boolean);
-    // The conversation's id: with it Borgerservice can find, export or delete the conversation.
-    var head = "Samtale med Borgerguiden\nSamtale-id: " + state.sender + "\n\n";
+    var head = "Samtale med Borgerguiden\n\n";
     var blob = new Blob([head + lines.join("\n") + "\n"], {type: "text/plain;charset=utf-8"});
     var a = document.createElement("a");
     a.href = URL.createObjectURL(blob);
     a.download = "borgerguide-samtale.txt";
     root.appendChild(a); a.click(); a.remove();
   }
+  // "Dine data": a copy of the conversation or its erasure, asked for from this conversation (its secret);
+  // the kommune's administrator carries it out, the citizen gets a number to refer to.
+  function dataForm() {
+    if (root.querySelector(".data-request")) return;
+    if (!state.token) { status.textContent = "Skriv først en besked til Borgerguiden."; return; }
+    var f = el("form", "data-request");
+    var fs = el("fieldset"); fs.appendChild(el("legend", null, "Hvad vil du bede kommunen om?"));
+    [["export", "En kopi af samtalen"], ["erase", "At slette samtalen"]].forEach(function (choice) {
+      var l = el("label", "score"); var r = el("input"); r.type = "radio"; r.name = "kind"; r.value = choice[0];
+      l.append(r, document.createTextNode(" " + choice[1])); fs.appendChild(l);
+    });
+    var ok = el("button", "send", "Send anmodningen"); ok.type = "submit";
+    f.append(fs, ok);
+    f.addEventListener("submit", function (e) {
+      e.preventDefault();
+      var chosen = f.querySelector("input[name=kind]:checked");
+      if (!chosen) { status.textContent = "Vælg en kopi eller sletning."; return; }
+      post("/api/chat/data-request", {sender: state.sender, token: state.token, kind: chosen.value})
+        .then(function (d) {
+          status.textContent = d.error || d.message;
+          if (!d.error) { f.remove(); remember({kind: "bot", message: {text: d.message}}); redraw(); }
+        });
+    });
+    log.appendChild(f);
+    f.querySelector("input").focus();
+  }
   rateButton.addEventListener("click", ratingForm);
   saveButton.addEventListener("click", download);
+  dataButton.addEventListener("click", dataForm);
 
   function setOpen(open) {
     state.open = open; save();

@@ -385,6 +385,10 @@ class Accounts:
         `kommune`. A kommune's admin invites staff and analysts of its own
         kommune; the operator invites anyone."""
         scope = check_account(role, kommune)
+        if scope == ALL_KOMMUNER and role != OPERATOR:
+            # cross-kommune staff and analysts read every kommune's conversations: only made on the server
+            # (python -m bot users add), never through a link, so the operator's web account sees no transcripts
+            raise PermissionError("En invitation til medarbejdere, analytikere og administratorer gælder én kommune.")
         if actor.role == KOMMUNE_ADMIN:
             if role not in ("staff", "analyst") or scope != actor.kommune:
                 raise PermissionError("Du kan invitere medarbejdere og analytikere i din egen kommune.")
