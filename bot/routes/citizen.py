@@ -166,9 +166,8 @@ def checked_links(messages: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
 
 
 def unknown_conversation() -> web.HTTPException:
-    failure = web.HTTPForbidden(text=json.dumps({"error": UNKNOWN_CONVERSATION, "new_conversation": True}),
-                                content_type="application/json")
-    return failure
+    return web.HTTPForbidden(text=json.dumps({"error": UNKNOWN_CONVERSATION, "new_conversation": True}),
+                             content_type="application/json")
 
 
 async def authorised(request: web.Request, sender: Any, token: Any) -> Conversation:

@@ -180,6 +180,7 @@
           encodeURIComponent(state.token) + "&since=" + state.since)
       .then(function (r) { return r.json(); })
       .then(function (d) {
+        if (d.new_conversation && polling) { clearInterval(polling); polling = null; }  // no longer known here
         if (d.error) return;
         d.messages.forEach(function (m) { state.since = Math.max(state.since, m.timestamp); remember({kind: "bot", message: m}); });
         if (d.messages.length) redraw();
