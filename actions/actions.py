@@ -1,32 +1,49 @@
-"""The custom actions. They stay thin: the catalogue, the kommune content and
-the routing rules are plain modules; these classes glue them to the dialogue.
+"""The custom actions. They stay thin: the catalogue, the answer base, the
+kommune content and the routing rules are plain modules; these classes glue
+them to the dialogue. Every action that reads free text first asks
+`in_context()` (actions/conversation.py): the conversation's matter, its open
+question and who it is for decide how a short follow-up is read.
 """
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any, Dict, List, Optional, Text, Tuple, Union
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ConversationPaused, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.conversation import (
+    CONTEXT_INTENTS,
+    FALLBACK_INTENT,
+    NAMED_SURE,
+    Reading,
+    corrected_matter,
+    followup_question,
+    in_light_of,
+    ranked_matters,
+    read,
+    related,
+)
 from actions.handoff import handoff_text, make_handoff
-from borgerguide import contract
-from borgerguide.catalogue import Solution, load_catalogue
-from borgerguide.content import content_dir, read_yaml
-from borgerguide.kommuner import Kommune, load_kommune
-from borgerguide.notices import active as active_notices
-from borgerguide.topics import TOPIC_ENTITY, Topic, authorities, load_topics, topic_of, topic_payload
+from actions.nearest import nearest_matters, vocabulary
+from actions.reading import asked_question, booking, correction, gibberish
 from actions.routing import (
     ANSWER_SLOTS,
     SERVICE_INTENTS,
     Route,
     acute,
-    faq_topic,
-    helping_someone_else,
     no_answer,
     route,
 )
+from borgerguide import contract
+from borgerguide.answers import answer_for
+from borgerguide.catalogue import Solution, load_catalogue
+from borgerguide.content import content_dir, read_yaml
+from borgerguide.kommuner import Kommune, load_kommune
+from borgerguide.notices import active as active_notices
+from borgerguide.topics import Topic, authorities, load_topics, topic_payload
 
 logger = logging.getLogger(__name__)
 
@@ -50,16 +67,36 @@ FULDMAGT_NOTE = (
     "Man må aldrig bruge en andens MitID."
 )
 HUMAN_BUTTON = {"title": "Tal med en medarbejder", "payload": "/request_human"}
+CONTACT_BUTTON = {"title": "Kontakt Borgerservice", "payload": "/contact_borgerservice"}
+FULDMAGT_BUTTON = {"title": "Om fuldmagt", "payload": "/power_of_attorney"}
+MENU_BUTTON = {"title": "Se hvad jeg kan hjælpe med", "payload": "/greet"}
+CALL_ME_BUTTON = {"title": "Bliv ringet op af Borgerservice", "payload": "/request_human"}
 ACUTE_TOPIC = "akut_hjaelp"
+# a wish for a person, not a question about booking a time
+PERSON_WORDS = re.compile(r"medarbejder|menneske|person|ringe?s? (mig )?op|ringer mig|snakke med|tale med|et rigtigt")
+# the variant of a solution for the citizen's child (content/solutions.yml `variants.barn`)
+CHILD_VARIANT = "barn"
 # "Mener du ...?": asked when the two most likely next steps are this close
-# (and the first is not sure), instead of guessing (benchmarks/README.md).
+# (and the first is not sure), both plausible, and related in the catalogue
+# (content/groups.yml, a topic's `confusable`), instead of guessing
+# (benchmarks/README.md).
 CLARIFY_MARGIN = 0.25
 CLARIFY_SURE = 0.8
-CLARIFY_SECOND = 0.1
+CLARIFY_SECOND = 0.2
 # ... and this close for a pair the catalogue declares easily confused
 # (a topic's `confusable`: kørestol / kørekort, børnecheck / folkepension)
 CLARIFY_MARGIN_CONFUSABLE = 0.5
+# a question without a matter: the matter the classifier sees down to this
+QUESTION_MATTER_FLOOR = 0.15
+# the ranking's matters offered on a fallback down to this confidence
+FALLBACK_OFFER_FLOOR = 0.2
 Entry = Union[Solution, Topic]
+ANSWER_BUTTONS: Dict[str, List[Dict[str, str]]] = {
+    "no_digital": [CALL_ME_BUTTON, FULDMAGT_BUTTON, CONTACT_BUTTON],
+    "status": [CONTACT_BUTTON, HUMAN_BUTTON],
+    "complaint": [CONTACT_BUTTON, HUMAN_BUTTON],
+    "contact": [HUMAN_BUTTON],
+}
 
 
 def kommune_for(tracker: Tracker) -> Kommune:
@@ -76,103 +113,98 @@ def area_names() -> Dict[str, str]:
     return read_yaml(content_dir() / "areas.yml")["areas"]
 
 
-def next_step_button(intent_name: str) -> Optional[Dict[str, str]]:
-    """The button for a next step of the ranking: a service area
-    (`report_move`) or a topic (`topic_affald`); None for anything else."""
-    if intent_name in SERVICE_INTENTS:
-        names = area_names()
-        return {"title": names.get(intent_name, intent_name), "payload": f"/{intent_name}"}
-    topic = load_topics().get(topic_of(intent_name))
+def matter_button(matter: str) -> Optional[Dict[str, str]]:
+    """The button for a matter: a service area (`report_move`) or a topic id."""
+    if matter in SERVICE_INTENTS:
+        return {"title": area_names().get(matter, matter), "payload": f"/{matter}"}
+    topic = load_topics().get(matter)
     if topic is not None:
         return {"title": topic.name, "payload": topic_payload(topic.id)}
     return None
 
 
-def likely_next_steps(intent_ranking: List[Dict[str, Any]]) -> List[Tuple[str, float, Dict[str, str]]]:
-    """(intent name, confidence, button) of the next steps in the ranking, most likely first."""
-    steps = []
-    for candidate in intent_ranking:
-        button = next_step_button(str(candidate.get("name") or ""))
-        if button is not None:
-            steps.append((str(candidate["name"]), float(candidate.get("confidence") or 0), button))
-    return steps
+def clarify_option(matter: str) -> str:
+    return matter if matter in SERVICE_INTENTS else f"topic:{matter}"
 
 
-def topic_buttons(intent_ranking: List[Dict[str, Any]]) -> List[Dict[str, str]]:
-    """Buttons for the most likely service areas and topics of the last message."""
-    return [button for _, _, button in likely_next_steps(intent_ranking)[:MAX_TOPIC_BUTTONS]]
-
-
-def clarification(tracker: Tracker) -> Optional[List[Tuple[str, float, Dict[str, str]]]]:
-    """The two next steps to ask between ("Mener du ...?"), when the message
-    is truly between them; None when the bot may go ahead."""
-    message = tracker.latest_message
-    if str(message.get("text") or "").startswith("/"):
+def clarification(reading: Reading) -> Optional[List[Tuple[str, float]]]:
+    """The two matters to ask between ("Mener du ...?"), when the message is
+    truly between two plausible and related ones; None when the bot may go ahead."""
+    if reading.button:
         return None  # a button: the citizen chose
-    steps = likely_next_steps(message.get("intent_ranking") or [])
+    steps = ranked_matters(reading)
     if len(steps) < 2:
         return None
-    (first_name, first, _), (second_name, second, _) = steps[0], steps[1]
+    (first_name, first), (second_name, second) = steps[0], steps[1]
+    if first >= CLARIFY_SURE or second < CLARIFY_SECOND or not related(first_name, second_name):
+        return None
     margin = CLARIFY_MARGIN_CONFUSABLE if confusable(first_name, second_name) else CLARIFY_MARGIN
-    if first >= CLARIFY_SURE or second < CLARIFY_SECOND or first - second >= margin:
+    if first - second >= margin:
         return None
     return steps[:2]
 
 
 def confusable(one: str, other: str) -> bool:
-    """Does the catalogue declare these two next steps (intent names: a
-    service intent or `topic_<id>`) easily confused, in either direction?"""
+    """Does a topic declare these two matters easily confused, in either direction?"""
     topics = load_topics()
-    ids = [topic_of(one) or one, topic_of(other) or other]
-    for this, that in (ids, ids[::-1]):
+    for this, that in ((one, other), (other, one)):
         topic = topics.get(this)
         if topic is not None and that in topic.confusable:
             return True
     return False
 
 
-def ask_which(dispatcher: CollectingDispatcher, tracker: Tracker,
-              steps: List[Tuple[str, float, Dict[str, str]]]) -> List[EventType]:
-    """One short question with buttons instead of a guess (and fuldmagt at
-    once when the citizen acts for someone else, whichever they choose)."""
-    options = [name if name in SERVICE_INTENTS else f"topic:{topic_of(name)}" for name, _, _ in steps]
-    dispatcher.utter_message(text="Mener du en af disse?", buttons=[button for _, _, button in steps] + [HUMAN_BUTTON])
-    dispatcher.utter_message(json_message=contract.Clarify(tuple(options)).to_dict())
-    if helping(tracker):
-        surface_fuldmagt(dispatcher)
+def ask_which(dispatcher: CollectingDispatcher, steps: List[Tuple[str, float]]) -> List[EventType]:
+    """One short question with buttons instead of a guess."""
+    buttons = [b for b in (matter_button(m) for m, _ in steps) if b]
+    dispatcher.utter_message(text="Mener du en af disse?", buttons=buttons + [HUMAN_BUTTON])
+    dispatcher.utter_message(json_message=contract.Clarify(tuple(clarify_option(m) for m, _ in steps)).to_dict())
     return [SlotSet("fallback_count", 0)]
 
 
-def topic_in(tracker: Tracker) -> Optional[Topic]:
-    """The topic the message is about (the entity `topic`), if any."""
-    for entity in tracker.latest_message.get("entities") or []:
-        if entity.get("entity") == TOPIC_ENTITY:
-            return load_topics().get(str(entity.get("value")))
-    return None
+def nearest_buttons(reading: Reading, limit: int = MAX_TOPIC_BUTTONS) -> List[Dict[str, str]]:
+    """Buttons for the matters closest to what the citizen wrote: the
+    classifier's plausible ones, then the closest in the words themselves."""
+    matters: List[str] = [m for m, c in ranked_matters(reading) if c >= FALLBACK_OFFER_FLOOR]
+    for intent_name, _ in nearest_matters(reading.text, SERVICE_INTENTS, limit=limit):
+        matter = intent_name if intent_name in SERVICE_INTENTS else intent_name[len("topic_"):]
+        if matter not in matters:
+            matters.append(matter)
+    return [b for b in (matter_button(m) for m in matters[:limit]) if b]
 
 
 def acute_help(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
-    """Help now: the crisis lines and the kommune's social emergency contact,
-    then the way to a person. Said first, before anything else."""
+    """Help now, in one short message: the crisis lines and the kommune's
+    social emergency phone as numbers to tap, and a person at once."""
     topic = load_topics().get(ACUTE_TOPIC)
     kommune = kommune_for(tracker)
-    lines = [f"- {line.name}: {line.phone}" + (f" ({line.when})" if line.when else "")
-             for line in (topic.help_lines if topic else ())]
+    lines = tuple(topic.help_lines if topic else ())
     social = kommune.borgerservice.get("social_emergency_phone")
-    local = (f"Din kommunes socialvagt: {social}." if social else
-             f"Ring til {kommune.name if kommune.website else 'din kommune'}, og bed om at tale med en socialrådgiver.")
-    dispatcher.utter_message(text="Du kan få hjælp nu. Er du i fare, så ring 112.\n" + "\n".join(lines) + "\n" + local,
-                             buttons=[{"title": "Tal med en medarbejder nu", "payload": "/request_human"}])
+    if social:
+        local: Optional[contract.HelpLine] = contract.HelpLine(f"Socialvagten i {kommune.name}", str(social),
+                                                               "akut hjælp fra kommunen")
+        where = "din kommunes socialvagt"
+    elif kommune.borgerservice.get("phone"):
+        local = contract.HelpLine(f"Borgerservice i {kommune.name}", str(kommune.borgerservice["phone"]),
+                                  "bed om at tale med en socialrådgiver")
+        where = "kommunen"
+    else:
+        local, where = None, "din kommune"
+    dispatcher.utter_message(
+        text=f"Du kan få hjælp nu. Er du i fare, så ring 112. Du kan også ringe til {where} eller en af "
+             "linjerne herunder, eller skrive med en medarbejder her.",
+        buttons=[{"title": "Tal med en medarbejder nu", "payload": "/request_human"}])
+    dispatcher.utter_message(json_message=contract.AcuteHelp(lines, local).to_dict())
     return [SlotSet("area", ACUTE_TOPIC)]
 
 
-def helping(tracker: Tracker) -> bool:
-    """Is the citizen acting for someone else (a relative named, "for min mor")?"""
-    return bool(tracker.get_slot("relation")) or helping_someone_else(tracker.latest_message.get("text") or "")
+def helping_adult(reading: Reading) -> bool:
+    """Does this message say the citizen acts for another adult ("for min mor")?"""
+    return reading.person == "adult"
 
 
 def surface_fuldmagt(dispatcher: CollectingDispatcher) -> None:
-    dispatcher.utter_message(text=FULDMAGT_NOTE, buttons=[{"title": "Om fuldmagt", "payload": "/power_of_attorney"}])
+    dispatcher.utter_message(text=FULDMAGT_NOTE, buttons=[FULDMAGT_BUTTON])
 
 
 def entry_for(entry_id: Optional[str]) -> Optional[Entry]:
@@ -192,11 +224,23 @@ def area_of(entry: Entry) -> str:
     return entry.intent if isinstance(entry, Solution) else entry.id
 
 
+def name_of(entry: Entry) -> str:
+    return area_names().get(entry.intent, entry.title) if isinstance(entry, Solution) else entry.name
+
+
 def overrides_for(entry: Entry, kommune: Kommune) -> Dict[str, Any]:
     """The kommune's own url, steps, FAQ answers ... for a solution or a topic."""
     if isinstance(entry, Topic):
         return dict(kommune.topic_overrides(entry.id))
     return dict(kommune.solution_overrides(entry.id))
+
+
+def page_of(entry: Entry, kommune: Kommune) -> str:
+    """The page a citizen reads about the matter (the kommune's own where it set one)."""
+    overrides = overrides_for(entry, kommune)
+    if isinstance(entry, Topic):
+        return str(overrides.get("url") or entry.url or kommune.own_page)
+    return str(overrides.get("url") or entry.url)
 
 
 def card_for(entry: Entry, kommune: Kommune, variant: Optional[str]) -> Tuple[Dict[str, Any], Dict[str, Any]]:
@@ -208,16 +252,51 @@ def card_for(entry: Entry, kommune: Kommune, variant: Optional[str]) -> Tuple[Di
     return overrides, entry.card(overrides, variant)
 
 
-def answer_faq(dispatcher: CollectingDispatcher, solution: Entry, topic: str,
-               kommune: Optional[Kommune] = None) -> None:
-    """Answers cost/duration/deadline/prepare from the kommune's own answer or
-    the catalogue; never invents one."""
-    overrides = overrides_for(solution, kommune) if kommune is not None else {}
-    answer = (overrides.get("faq") or {}).get(topic) or solution.faq.get(topic)
-    if answer:
-        dispatcher.utter_message(text=answer)
-    else:
-        dispatcher.utter_message(response="utter_faq_unknown")
+def authority_contact(entry: Entry) -> Optional[str]:
+    """Who handles a referral topic, with its phone where the catalogue has it."""
+    if not isinstance(entry, Topic) or not entry.referral:
+        return None
+    name = authorities().get(entry.authority, {}).get("name") or entry.authority
+    if entry.phone and entry.phone_verified:
+        return f"Det er {name}, der behandler det. Du kan ringe til dem på {entry.phone}."
+    return f"Det er {name}, der behandler det. Du finder deres kontaktoplysninger på deres side."
+
+
+def give_answer(dispatcher: CollectingDispatcher, tracker: Tracker, entry: Entry, question: str,
+                person: Optional[str] = None) -> List[EventType]:
+    """Answers a follow-up question about a matter from the answer base (the
+    kommune's own answer, else the national one with its source, else the
+    general one, else an honest "ved jeg ikke"), with the way on that fits."""
+    kommune = kommune_for(tracker)
+    person = person or tracker.get_slot("person")
+    overrides = overrides_for(entry, kommune)
+    page = page_of(entry, kommune)
+    answer = answer_for(entry.id, question, overrides.get("faq"), overrides.get("url") or kommune.own_page,
+                        child=person == "child")
+    text = answer.text
+    if question == "contact" and answer.kind in ("general", "unknown"):
+        text = " ".join(filter(None, [authority_contact(entry), text]))
+    buttons = list(ANSWER_BUTTONS.get(question, []))
+    if question == "for_other" and person != "child" and entry.help.get("fuldmagt"):
+        buttons.append(FULDMAGT_BUTTON)
+    if question == "no_digital" and not entry.help.get("fuldmagt"):
+        buttons = [b for b in buttons if b is not FULDMAGT_BUTTON]
+    dispatcher.utter_message(text=text, buttons=buttons or None)
+    dispatcher.utter_message(json_message={**contract.Answer(question, entry.id, answer.kind, answer.source,
+                                                             answer.source_title).to_dict(), "page": page})
+    if not answer.known or question in ("contact", "no_digital", "in_person", "status"):
+        contact = kommune.contact_text()
+        dispatcher.utter_message(text=f"Borgerservice: {contact}")
+        dispatcher.utter_message(json_message=contract.Contact(kommune.id, kommune.borgerservice.get("phone"))
+                                 .to_dict())
+    events: List[EventType] = [SlotSet("last_question", question), SlotSet("fallback_count", 0)]
+    if person and person != tracker.get_slot("person"):
+        events.append(SlotSet("person", person))
+    if (question == "for_other" and person == "child" and isinstance(entry, Solution)
+            and CHILD_VARIANT in entry.variants and tracker.get_slot("variant") != CHILD_VARIANT):
+        events += show_solution(dispatcher, tracker, entry, CHILD_VARIANT, entry.intent, person=person,
+                                after_buttons=False)
+    return events
 
 
 def context_answers(tracker: Tracker, intent: str) -> Dict[str, Any]:
@@ -233,6 +312,8 @@ def show_solution(
     solution: Entry,
     variant: Optional[str],
     area: str,
+    person: Optional[str] = None,
+    after_buttons: bool = True,
 ) -> List[EventType]:
     """Sends the text and the card (of a solution or a topic); returns the
     slot events that go with it."""
@@ -241,9 +322,11 @@ def show_solution(
     overrides, card = card_for(solution, kommune, variant)
     dispatcher.utter_message(text=solution.intro_for(variant, overrides))
     dispatcher.utter_message(json_message=card)
-    if solution.help.get("fuldmagt") and helping(tracker):
+    if solution.help.get("fuldmagt") and person == "adult":
         surface_fuldmagt(dispatcher)
-    dispatcher.utter_message(text="Sig til, hvis du vil tage det trin for trin.", buttons=AFTER_CARD_BUTTONS)
+    if after_buttons:
+        dispatcher.utter_message(text="Sig til, hvis du vil tage det trin for trin, eller spørg mig om det.",
+                                 buttons=AFTER_CARD_BUTTONS)
     events: List[EventType] = []
     if tracker.get_slot("solution_id") not in (None, solution.id):
         events += [
@@ -274,34 +357,156 @@ def tell_notices(dispatcher: CollectingDispatcher, kommune: Kommune, area: str) 
         dispatcher.utter_message(json_message=notice.payload().to_dict())
 
 
+def ask(dispatcher: CollectingDispatcher, area: str, response: str, again: bool = False) -> List[EventType]:
+    """Asks the one question that changes the answer (buttons; words work too)."""
+    if again:
+        dispatcher.utter_message(text="Så er jeg tilbage ved mit spørgsmål:")
+    dispatcher.utter_message(response=response)
+    dispatcher.utter_message(json_message=contract.Question(response.replace("utter_ask_", ""), area).to_dict())
+    return [SlotSet("area", area), SlotSet("pending_intent", area), SlotSet("fallback_count", 0)]
+
+
 def follow_route(
-    dispatcher: CollectingDispatcher, tracker: Tracker, intent: str, decision: Route
+    dispatcher: CollectingDispatcher, tracker: Tracker, intent: str, decision: Route, reading: Reading
 ) -> List[EventType]:
     if decision.ask:
-        dispatcher.utter_message(response=decision.ask)
-        if helping(tracker):
-            surface_fuldmagt(dispatcher)
-        return [SlotSet("area", intent), SlotSet("pending_intent", intent), SlotSet("fallback_count", 0)]
+        return ask(dispatcher, intent, decision.ask)
     solution = load_catalogue().get(str(decision.solution_id))
-    return show_solution(dispatcher, tracker, solution, decision.variant, intent)
+    person = reading.person or tracker.get_slot("person")
+    events = show_solution(dispatcher, tracker, solution, decision.variant, intent, person=reading.person)
+    if reading.person and reading.person != tracker.get_slot("person"):
+        events.append(SlotSet("person", reading.person))
+    if reading.question:
+        events += give_answer(dispatcher, tracker, solution, reading.question, person)
+    return events
 
 
-def answer_in_context(dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional[List[EventType]]:
-    """A message the NLU did not place may still answer the open question or
-    ask about the current solution ("hvad koster det?"). None if not."""
-    text = tracker.latest_message.get("text") or ""
+def go_to(dispatcher: CollectingDispatcher, tracker: Tracker, matter: str, reading: Reading) -> List[EventType]:
+    """To a matter named by the citizen (a service area or a topic): its card,
+    or the area's question; with the answer to a question the message asks."""
+    if matter in SERVICE_INTENTS:
+        decision = route(matter, reading.text, list(reading.entities), context_answers(tracker, matter))
+        return follow_route(dispatcher, tracker, matter, decision, reading)
+    topic = load_topics()[matter]
+    if topic.acute:
+        return acute_help(dispatcher, tracker) + topic_events(tracker, topic)
+    events = show_solution(dispatcher, tracker, topic, None, topic.id, person=reading.person)
+    if reading.question:
+        events += give_answer(dispatcher, tracker, topic, reading.question, reading.person)
+    return events
+
+
+def topic_events(tracker: Tracker, topic: Topic) -> List[EventType]:
+    """The context of a topic answered without a card (acute help)."""
+    return [SlotSet("solution_id", topic.id), SlotSet("variant", None), SlotSet("pending_intent", None),
+            SlotSet("fallback_count", 0)]
+
+
+def default_solution(area: str) -> Solution:
+    """The area's first solution: what a question about the area is answered for
+    while the bot's own question is still open."""
+    return load_catalogue().for_intent(area)[0]
+
+
+def in_context(dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional[List[EventType]]:
+    """A message read in the light of the conversation (docstring of
+    actions/conversation.py). None when the action goes on as usual."""
+    reading = read(tracker.latest_message)
+    if reading.button or not reading.text:
+        return None
+    current = current_solution(tracker)
+    current_area = area_of(current) if current is not None else None
     pending = tracker.get_slot("pending_intent")
-    if pending in SERVICE_INTENTS and text:
-        decision = route(pending, text, tracker.latest_message.get("entities") or [],
-                         context_answers(tracker, pending))
-        if decision.solution_id:
-            return follow_route(dispatcher, tracker, pending, decision)
-    solution = current_solution(tracker)
-    topic = faq_topic(text)
-    if solution and topic:
-        answer_faq(dispatcher, solution, topic, kommune_for(tracker))
-        return []
+    if correction(reading.text):
+        corrected = correct_course(dispatcher, tracker, reading, current, current_area or pending)
+        if corrected is not None:
+            return corrected
+    if pending in SERVICE_INTENTS:
+        return answer_the_open_question(dispatcher, tracker, reading, pending)
+    if current is not None and current_area is not None:
+        reading = in_light_of(reading, current_area)
+        refined = refinement(dispatcher, tracker, reading, current)
+        if refined is not None:
+            return refined
+        question = followup_question(reading, current_area, isinstance(current, Topic) and current.referral)
+        if question:
+            return give_answer(dispatcher, tracker, current, question, reading.person)
     return None
+
+
+def correct_course(dispatcher: CollectingDispatcher, tracker: Tracker, reading: Reading,
+                   current: Optional[Entry], area: Optional[str]) -> Optional[List[EventType]]:
+    """"nej, jeg mente kørekortet": to what the correction names. Within the
+    same area ("nej, vi flytter TIL Danmark") the area's own routing decides."""
+    ranked = ranked_matters(reading)
+    if area in SERVICE_INTENTS and ranked and ranked[0][0] == area:
+        decision = route(area, reading.text, list(reading.entities), {})
+        shown = (current.id, tracker.get_slot("variant")) if current is not None else None
+        if decision.solution_id and (decision.solution_id, decision.variant) != shown:
+            return follow_route(dispatcher, tracker, area, decision, reading)
+    target = corrected_matter(reading, area)
+    if target is None:
+        near = [m for m, _ in nearest_matters(reading.text, SERVICE_INTENTS, limit=2, floor=0.35)]
+        target = next((matter_of_intent(m) for m in near if matter_of_intent(m) != area), None)
+    return go_to(dispatcher, tracker, target, reading) if target else None
+
+
+def matter_of_intent(intent_name: str) -> str:
+    return intent_name if intent_name in SERVICE_INTENTS else intent_name[len("topic_"):]
+
+
+def answer_the_open_question(dispatcher: CollectingDispatcher, tracker: Tracker, reading: Reading,
+                             pending: str) -> Optional[List[EventType]]:
+    """While the bot's own question is open: an answer in words answers it; a
+    question about the area is answered, and the bot asks again; words it
+    cannot place get the question again, not a dead end."""
+    context = context_answers(tracker, pending)
+    decision = route(pending, reading.text, list(reading.entities), context)
+    if decision.solution_id:
+        return follow_route(dispatcher, tracker, pending, decision, reading)
+    waiting = str(route(pending, "", [], context).ask or decision.ask)
+    question = followup_question(reading, pending, False)
+    if question:
+        events = give_answer(dispatcher, tracker, default_solution(pending), question, reading.person)
+        return events + ask(dispatcher, pending, waiting, again=True)
+    other = reading.matter not in (None, pending) and reading.confidence >= NAMED_SURE
+    if other or reading.intent not in (FALLBACK_INTENT, "out_of_scope"):
+        return None
+    dispatcher.utter_message(text="Det forstod jeg ikke helt. Vælg en af knapperne, eller skriv det "
+                                  "med dine egne ord.")
+    dispatcher.utter_message(json_message=contract.Fallback(1).to_dict())
+    count = int(tracker.get_slot("fallback_count") or 0) + 1
+    if count >= FALLBACKS_BEFORE_HANDOFF:
+        return hand_off(dispatcher, tracker, contract.REPEATED_FALLBACK)
+    return ask(dispatcher, pending, waiting)[:-1] + [SlotSet("fallback_count", count)]
+
+
+def refinement(dispatcher: CollectingDispatcher, tracker: Tracker, reading: Reading,
+               current: Entry) -> Optional[List[EventType]]:
+    """Words that change which variant of the current solution fits ("jeg har
+    ingen smartphone" after the MitID card): that variant's card."""
+    if not isinstance(current, Solution) or reading.matter not in (current.intent, None) or not current.variants:
+        return None
+    if reading.intent not in (current.intent, *CONTEXT_INTENTS) and not asked_question(reading.intent):
+        return None
+    decision = route(current.intent, reading.text, list(reading.entities), {})
+    if decision.solution_id == current.id and decision.variant and decision.variant != tracker.get_slot("variant"):
+        return follow_route(dispatcher, tracker, current.intent, decision, reading)
+    return None
+
+
+def question_without_matter(dispatcher: CollectingDispatcher, tracker: Tracker,
+                            reading: Reading) -> List[EventType]:
+    """"hvad koster det?" with nothing shown yet: the matter the classifier
+    sees, else the question back with the nearest matters."""
+    for matter, confidence in ranked_matters(reading):
+        if confidence >= QUESTION_MATTER_FLOOR:
+            return go_to(dispatcher, tracker, matter, reading)
+    buttons = nearest_buttons(reading)
+    dispatcher.utter_message(text="Det svarer jeg gerne på. Hvad drejer det sig om? Skriv det med et par ord, "
+                                  "fx \"pas\" eller \"flytning\"" + (", eller vælg:" if buttons else "."),
+                             buttons=buttons + [CONTACT_BUTTON])
+    return [SlotSet("fallback_count", 0)]
 
 
 class ActionRouteService(Action):
@@ -311,28 +516,21 @@ class ActionRouteService(Action):
         return "action_route_service"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
-        message = tracker.latest_message
-        intent = (message.get("intent") or {}).get("name")
+        reading = read(tracker.latest_message)
+        intent = reading.intent
         if intent not in SERVICE_INTENTS:
             logger.warning("action_route_service called for intent %r", intent)
             dispatcher.utter_message(response="utter_fallback")
             return []
-        text = message.get("text") or ""
-        first: List[EventType] = acute_help(dispatcher, tracker) if acute(text) else []
-        decision = route(intent, text, message.get("entities") or [], context_answers(tracker, intent))
-        shown = current_solution(tracker)
-        topic = faq_topic(text)
-        if topic and shown and (decision.solution_id == shown.id or (decision.ask and area_of(shown) == intent)):
-            # a question about the card already shown: answer it, no new card
-            answer_faq(dispatcher, shown, topic, kommune_for(tracker))
-            return first + [SlotSet("fallback_count", 0)]
-        between = clarification(tracker)
+        first: List[EventType] = acute_help(dispatcher, tracker) if acute(reading.text) else []
+        handled = in_context(dispatcher, tracker)
+        if handled is not None:
+            return first + handled
+        between = clarification(reading)
         if between and not first:
-            return ask_which(dispatcher, tracker, between)
-        events = follow_route(dispatcher, tracker, intent, decision)
-        if topic and decision.solution_id:
-            answer_faq(dispatcher, load_catalogue().get(decision.solution_id), topic, kommune_for(tracker))
-        return first + events
+            return ask_which(dispatcher, between)
+        decision = route(intent, reading.text, list(reading.entities), context_answers(tracker, intent))
+        return first + follow_route(dispatcher, tracker, intent, decision, reading)
 
 
 class ActionRouteTopic(Action):
@@ -343,32 +541,42 @@ class ActionRouteTopic(Action):
         return "action_route_topic"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
-        topic = topic_in(tracker)
+        reading = read(tracker.latest_message)
+        topic = load_topics().get(reading.topic or "")
         if topic is None:
             return ActionFallback().run(dispatcher, tracker, domain)
-        text = tracker.latest_message.get("text") or ""
-        if topic.acute or acute(text):
+        if topic.acute or acute(reading.text):
             events = acute_help(dispatcher, tracker)
-            confidence = float((tracker.latest_message.get("intent") or {}).get("confidence") or 0)
-            if not topic.acute and confidence < CLARIFY_SURE:
+            if topic.acute or reading.confidence < CLARIFY_SURE:
                 # the words say acute, the classifier is unsure what else: no guessed card beside the help
-                topic = load_topics().get(ACUTE_TOPIC) or topic
-            if topic.acute:
-                return events + show_solution(dispatcher, tracker, topic, None, topic.id)
-        else:
-            events = []
-        shown = current_solution(tracker)
-        question = faq_topic(text)
-        if question and shown is not None and shown.id == topic.id:
-            answer_faq(dispatcher, shown, question, kommune_for(tracker))
-            return events + [SlotSet("fallback_count", 0)]
-        between = clarification(tracker)
-        if between and not events:
-            return ask_which(dispatcher, tracker, between)
-        events += show_solution(dispatcher, tracker, topic, None, topic.id)
-        if question:
-            answer_faq(dispatcher, topic, question, kommune_for(tracker))
-        return events
+                acute_topic = load_topics().get(ACUTE_TOPIC) or topic
+                return events + topic_events(tracker, acute_topic)
+            return events + show_solution(dispatcher, tracker, topic, None, topic.id, person=reading.person)
+        handled = in_context(dispatcher, tracker)
+        if handled is not None:
+            return handled
+        between = clarification(reading)
+        if between:
+            return ask_which(dispatcher, between)
+        return go_to(dispatcher, tracker, topic.id, reading)
+
+
+class ActionFollowup(Action):
+    """A follow-up question without a subject ("hvad koster det?"): answered
+    for the current matter; with none yet, for the matter the message is
+    nearest to, or the bot asks what it is about."""
+
+    def name(self) -> Text:
+        return "action_followup"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        reading = read(tracker.latest_message)
+        if acute(reading.text):
+            return acute_help(dispatcher, tracker)
+        handled = in_context(dispatcher, tracker)
+        if handled is not None:
+            return handled
+        return question_without_matter(dispatcher, tracker, reading)
 
 
 class ActionNextStep(Action):
@@ -378,11 +586,14 @@ class ActionNextStep(Action):
         return "action_next_step"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        answered = in_context(dispatcher, tracker)
+        if answered is not None:
+            return answered
         solution = current_solution(tracker)
         if solution is None:
             dispatcher.utter_message(response="utter_no_solution_yet")
             return []
-        overrides = kommune_for(tracker).solution_overrides(solution.id)
+        overrides = overrides_for(solution, kommune_for(tracker))
         steps = solution.steps_for(tracker.get_slot("variant"), overrides)
         step = int(tracker.get_slot("step") or 0)
         if step >= len(steps):
@@ -409,8 +620,6 @@ def stuck(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]
         dispatcher.utter_message(text="Hjalp det ikke? Vælg det, der passer:", buttons=STUCK_BUTTONS)
     else:
         dispatcher.utter_message(response="utter_solution_not_working", buttons=STUCK_BUTTONS)
-    if helping(tracker):
-        surface_fuldmagt(dispatcher)
     return [SlotSet("asked", None), SlotSet("stuck_area", tracker.get_slot("area") or "ukendt")]
 
 
@@ -421,6 +630,11 @@ class ActionSolutionNotWorking(Action):
         return "action_solution_not_working"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        reading = read(tracker.latest_message)
+        if reading.question in ("no_digital", "status", "complaint") and current_solution(tracker) is not None:
+            handled = in_context(dispatcher, tracker)
+            if handled is not None:
+                return handled
         return stuck(dispatcher, tracker)
 
 
@@ -436,10 +650,13 @@ class ActionYesNo(Action):
             if intent == "affirm":
                 dispatcher.utter_message(response="utter_glad")
                 return [SlotSet("asked", None)]
-            return stuck(dispatcher, tracker)
-        answered = answer_in_context(dispatcher, tracker)
+            if not correction(tracker.latest_message.get("text") or ""):
+                return stuck(dispatcher, tracker)
+        answered = in_context(dispatcher, tracker)
         if answered is not None:
             return answered
+        if tracker.get_slot("asked") == DID_IT_WORK:
+            return stuck(dispatcher, tracker)
         dispatcher.utter_message(response="utter_affirm" if intent == "affirm" else "utter_deny")
         return []
 
@@ -458,6 +675,28 @@ class ActionGoBack(Action):
         return show_solution(dispatcher, tracker, solution, tracker.get_slot("previous_variant"), area_of(solution))
 
 
+def not_understood(dispatcher: CollectingDispatcher, tracker: Tracker, reading: Reading) -> List[EventType]:
+    """The bot did not understand: say so, offer what is closest to the
+    message, Borgerservice and a person; the second time in a row, a person."""
+    attempt = int(tracker.get_slot("fallback_count") or 0) + 1
+    buttons = nearest_buttons(reading)
+    if attempt >= FALLBACKS_BEFORE_HANDOFF:
+        dispatcher.utter_message(response="utter_fallback_again", buttons=buttons or None)
+        dispatcher.utter_message(json_message=contract.Fallback(attempt).to_dict())
+        return hand_off(dispatcher, tracker, contract.REPEATED_FALLBACK)
+    if buttons:
+        dispatcher.utter_message(response="utter_fallback", buttons=buttons)
+    else:
+        dispatcher.utter_message(response="utter_fallback_nothing_near", buttons=[MENU_BUTTON])
+    dispatcher.utter_message(json_message=contract.Fallback(attempt).to_dict())
+    if helping_adult(reading):  # acting for someone else: fuldmagt, whatever the NLU made of it
+        surface_fuldmagt(dispatcher)
+    # never a dead end: the kommune's Borgerservice and a person are always a way on
+    contact = kommune_for(tracker).contact_text()
+    dispatcher.utter_message(text=f"Du kan også få hjælp af Borgerservice. {contact}", buttons=[HUMAN_BUTTON])
+    return [SlotSet("fallback_count", attempt)]
+
+
 class ActionOutOfScope(Action):
     """Out of scope, unless it answers the open question in context."""
 
@@ -465,14 +704,17 @@ class ActionOutOfScope(Action):
         return "action_out_of_scope"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
-        if acute(tracker.latest_message.get("text") or ""):
+        reading = read(tracker.latest_message)
+        if acute(reading.text):
             return acute_help(dispatcher, tracker)
-        answered = answer_in_context(dispatcher, tracker)
+        answered = in_context(dispatcher, tracker)
         if answered is not None:
             return answered
+        if gibberish(reading.text, vocabulary()):
+            return not_understood(dispatcher, tracker, reading)
         count = int(tracker.get_slot("fallback_count") or 0) + 1
         dispatcher.utter_message(response="utter_out_of_scope")
-        if helping(tracker):
+        if helping_adult(reading):
             surface_fuldmagt(dispatcher)
         if count >= NOT_UNDERSTOOD_BEFORE_HANDOFF:
             return hand_off(dispatcher, tracker, contract.REPEATED_FALLBACK)
@@ -480,34 +722,24 @@ class ActionOutOfScope(Action):
 
 
 class ActionFallback(Action):
-    """The bot did not understand: ask again and offer the likely areas."""
+    """The bot did not understand: ask again and offer the nearest matters."""
 
     def name(self) -> Text:
         return "action_fallback"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
-        if acute(tracker.latest_message.get("text") or ""):
+        reading = read(tracker.latest_message)
+        if acute(reading.text):
             return acute_help(dispatcher, tracker)
-        answered = answer_in_context(dispatcher, tracker)
+        answered = in_context(dispatcher, tracker)
         if answered is not None:
             return answered
-        attempt = int(tracker.get_slot("fallback_count") or 0) + 1
-        between = clarification(tracker)
+        between = clarification(reading)
         if between:  # between two next steps: ask, rather than "not understood"
-            return ask_which(dispatcher, tracker, between)
-        buttons = topic_buttons(tracker.latest_message.get("intent_ranking") or [])
-        if attempt == 1:
-            dispatcher.utter_message(response="utter_fallback", buttons=buttons)
-            dispatcher.utter_message(json_message=contract.Fallback(attempt).to_dict())
-            if helping(tracker):  # acting for someone else: fuldmagt, whatever the NLU made of it
-                surface_fuldmagt(dispatcher)
-            # never a dead end: the kommune's Borgerservice and a person are always a way on
-            contact = kommune_for(tracker).contact_text()
-            dispatcher.utter_message(text=f"Du kan også få hjælp af Borgerservice. {contact}", buttons=[HUMAN_BUTTON])
-            return [SlotSet("fallback_count", attempt)]
-        dispatcher.utter_message(response="utter_fallback_again", buttons=buttons)
-        dispatcher.utter_message(json_message=contract.Fallback(attempt).to_dict())
-        return hand_off(dispatcher, tracker, contract.REPEATED_FALLBACK)
+            return ask_which(dispatcher, between)
+        if reading.question and current_solution(tracker) is None:
+            return question_without_matter(dispatcher, tracker, reading)
+        return not_understood(dispatcher, tracker, reading)
 
 
 def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str) -> List[EventType]:
@@ -533,6 +765,11 @@ class ActionHandoff(Action):
         return "action_handoff"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        text = tracker.latest_message.get("text") or ""
+        if booking(text) and not PERSON_WORDS.search(text.lower()) and current_solution(tracker) is not None:
+            answered = in_context(dispatcher, tracker)
+            if answered is not None:
+                return answered
         if tracker.get_slot("area") == ACUTE_TOPIC:
             reason = contract.ACUTE
         elif tracker.get_slot("stuck_area") is not None:
@@ -543,16 +780,24 @@ class ActionHandoff(Action):
 
 
 class ActionContactBorgerservice(Action):
-    """Phone, address, opening hours and booking of the citizen's kommune."""
+    """Phone, address, opening hours and booking of the citizen's kommune
+    (and, about a matter another authority handles, who to call there)."""
 
     def name(self) -> Text:
         return "action_contact_borgerservice"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        text = tracker.latest_message.get("text") or ""
+        answered = in_context(dispatcher, tracker)
+        if answered is not None:
+            return answered
         kommune = kommune_for(tracker)
         dispatcher.utter_message(response="utter_contact_borgerservice", contact=kommune.contact_text())
-        if no_answer(tracker.latest_message.get("text") or ""):
+        dispatcher.utter_message(json_message=contract.Contact(kommune.id, kommune.borgerservice.get("phone"))
+                                 .to_dict())
+        if no_answer(text):
             # "they never answer my e-mail": the phone, and a person here and now
             dispatcher.utter_message(text="Det er træls at vente på svar. Du kan ringe til Borgerservice, "
                                           "eller du kan skrive med en medarbejder her.", buttons=[HUMAN_BUTTON])
-        return []
+        return [SlotSet("fallback_count", 0)]
+

@@ -6,10 +6,12 @@ of each area can be tested without a tracker.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 from typing import Any, Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequence
 
+from actions.reading import fold
 from borgerguide.catalogue import load_catalogue
 from borgerguide.content import content_dir, read_yaml
 
@@ -33,24 +35,34 @@ DESTINATION_WORDS = ("til", "i", "to", "mod", "ned", "op", "over")
 
 ABROAD_CUES = re.compile(r"\b(udland\w*|udrejse\w*|udrejse|emigrer\w*|abroad)\b")
 TO_DENMARK_CUES = re.compile(
-    r"\b(til|hjem til|tilbage til|to) (danmark|dk|denmark)\b|\bindrejse\w*|\bfra udlandet\b"
+    r"\b(til|hjem til|tilbage til|to) (danmark|dk|denmark)\b|\bindrejse\w*|\bfra udlandet\b|"
+    r"\b(herned|hertil|herop|herover)\b|\bflytte\w* hjem\b|\bhjem igen\b"
 )
 # a move within Denmark, said in words ("inden for danmark", "indenlands", "her i landet")
 DOMESTIC_CUES = re.compile(
     r"\b(inden ?for|indenfor|rundt i|her i|internt i|bare i|kun i) (danmark|dk|landet)\b|"
-    r"\bindenlands\w*|\b(i|inden for|indenfor) samme (kommune|by)\b|\bher i (danmark|dk|landet)\b"
+    r"\bindenlands\w*|\bsamme (kommune|by)\b|\bher i (danmark|dk|landet)\b|\b(ind til|ud af|i) byen\b|"
+    r"\b(fra|ud af) (lejligheden|huset|boligen|vaerelset)\b.{0,40}\b(til|ud i|ind i|ind til)\b|"
+    r"\bandre ende af (byen|kommunen)\b|\b(ny|anden) (lejlighed|bolig|adresse) (i|paa)\b"
 )
 EXEMPTION_CUES = re.compile(
     r"fritag|fritaget|papir|brev(e|ene)? (med|i|paa) posten|slippe for|"
     r"afmeld|vil ikke have digital|kan ikke bruge digital"
 )
 MISSING_LETTER_CUES = re.compile(
-    r"mangler|kan ikke finde|forsvund|ikke faaet|ikke modtaget|hvor er (mit|brevet)|kommet et brev"
+    r"mangler|kan ikke finde|forsvund|ikke faaet|ikke modtaget|hvor er (mit|brevet)|kommet et brev|"
+    r"ikke (er )?kommet|savner|skulle (have faaet|vaere kommet|komme)"
 )
 EMPLOYMENT_CUES = [
-    ("selvstændig", re.compile(r"selvst(ae|e)ndig|eget firma|egen virksomhed|cvr|freelance")),
-    ("ledig", re.compile(r"ledig|arbejdsl(oe|o)s|a-?kass|jobcenter|kontanthjaelp|uden arbejde|paa dagpenge|unemployed")),
-    ("lønmodtager", re.compile(r"\bansat|arbejdsgiver|min chef|mit job|mit arbejde|loenmodtager|fastansat|timeloen")),
+    ("selvstændig", re.compile(r"selvst(ae|e)ndig|eget firma|egen \w*virksomhed|egen forretning|cvr|freelance|"
+                                r"enkeltmands\w*|\b(min|mit) (\w+)?(firma|virksomhed)\b")),
+    ("ledig", re.compile(r"ledig|arbejdsl(oe|o)s|a-?kass|jobcenter|kontanthjaelp|uden arbejde|paa dagpenge|unemployed|"
+                         r"\bfyret\b|\bintet arbejde\b|\bikke noget arbejde\b|\bikke (i|noget) job\b|\bdagpenge\b|"
+                         r"\bmistet (mit|mit job|mit arbejde)|\bsoeger (arbejde|job)\b")),
+    ("lønmodtager", re.compile(r"\bansat|arbejdsgiver|min chef|mit job|mit arbejde|loenmodtager|fastansat|timeloen|"
+                               r"\barbejder (i|hos|paa|som|for|paa en|i en|fuld|deltid)\b|\bfuldtid\w*|\bdeltid\w*|"
+                               r"\bvikar\w*|\blaerling\w*|\belev\b|\bhar (et|en) (job|arbejde|fast)|\bjeg arbejder\b|"
+                               r"\bemployed\b|\bi arbejde\b|\bloen\b")),
 ]
 DAYCARE_NEED_CUES = [
     ("opsig", re.compile(r"opsig|udmeld|sige (pladsen )?op|stoppe i|stopper i|afmeld")),
@@ -61,26 +73,18 @@ UNDER_3_CUES = re.compile(r"vuggestue|dagpleje|dagplejer|baby|spaed|\bmdr\b|maan
 OVER_3_CUES = re.compile(r"boernehave|bornehave|bhv")
 MITID_NEED_CUES = [
     ("spaerret", re.compile(r"spaer|blokeret|laast|last ude|mistet|stjaalet|stjalet|tabt|virker ikke laengere|udloebet")),
-    ("ny_telefon", re.compile(r"ny (telefon|mobil|iphone|smartphone)|nye (telefon|mobil)|skift\w* (telefon|mobil)|anden telefon")),
+    ("ny_telefon", re.compile(r"ny (telefon|mobil|iphone|smartphone)|nye (telefon|mobil)|skift\w* (telefon|mobil)|"
+                              r"anden telefon|skiftet (til )?(en )?(\w+ )?(telefon|mobil|samsung|iphone|android)|"
+                              r"\b(ny|nye|en) (samsung|iphone|android|huawei|motorola|nokia|oneplus)\b")),
     ("ingen_smartphone", re.compile(r"(ingen|ikke( en)?|uden) smart ?phone|gammel (telefon|mobil)|kodevis|kode vis|kodeopl|kodelaeser|kode laeser|chip")),
-    ("ny", re.compile(r"(faa|have|oprette|bestille|lave|nyt) mitid|har ikke (noget )?mitid|ingen mitid|uden mitid|hvordan faar|oprette|aktivere")),
+    ("ny", re.compile(r"(faa|have|oprette|bestille|lave|nyt) mitid|har ikke (noget )?mitid|ingen mitid|uden mitid|"
+                      r"hvordan faar|oprette|aktivere|aldrig haft|har ikke faaet")),
 ]
 POA_VARIANT_CUES = [
     ("tilbagekald", re.compile(r"tilbagekald|traek\w* .{0,25}tilbage|fjerne|slette|annuller|stoppe (en |min )?fuldmagt")),
     ("digital_post", re.compile(r"digital post|posten|breve|mit\.?dk|e-?boks")),
     ("papir", re.compile(r"papir|har ikke mitid|ingen mitid|uden mitid|ikke har mitid|kan ikke bruge mitid")),
 ]
-FAQ_CUES = [
-    ("cost", re.compile(r"koste|pris|gebyr|gratis|betale|hvad skal jeg give|penge")),
-    ("deadline", re.compile(r"frist|senest|for sent|hvor tidligt|hvornaar skal jeg|hvornaar skal man|deadline")),
-    ("duration", re.compile(r"hvor lang tid|hvor laenge|varer det|tager det|hvornaar kommer|hvornaar faar jeg|ventetid")),
-    ("prepare", re.compile(r"have klar|skal jeg bruge|medbringe|tage med|hvilke papirer|dokumenter|hvad kraever")),
-]
-_RELATIVE = r"(mor|far|mand|kone|nabo|soen|datter|mormor|farmor|morfar|farfar|bedste\w*|foraeldre|svigermor|svigerfar)"
-HELPING_OTHERS_CUES = re.compile(
-    r"for (min|mine) " + _RELATIVE + r"|paa vegne af|paa hans vegne|paa hendes vegne|"
-    r"hjaelp\w*\b.{0,20}\b(min|mine) " + _RELATIVE
-)
 # Danger or nowhere to sleep: acute help comes first, whatever else the message is about.
 ACUTE_CUES = re.compile(
     r"\b(slaar|slar|slog|sparker|sparkede|truer|truede|taesker|tasker|taeskede|kvaeler|kvalte|"
@@ -108,7 +112,8 @@ NO_ANSWER_CUES = re.compile(
 )
 READING_CUES = re.compile(
     r"\b(laes\w*|las|finde|finder|mangler|brev\w*|mit\.?dk|e-?boks|app\w*|indbakke|"
-    r"besked\w*|notifikation\w*|post fra)\b"
+    r"besked\w*|notifikation\w*|post fra)\b|\bse (dem|brevene|posten|min post)\b|\bkomme\w* ind\b|"
+    r"\blogge\w* ind\b|\baabne\w*\b"
 )
 
 
@@ -119,13 +124,6 @@ class Route:
     solution_id: Optional[str] = None
     variant: Optional[str] = None
     ask: Optional[str] = None
-
-
-def fold(text: str) -> str:
-    """Lower case, æ/ø/å as ae/oe/aa, accents removed: for keyword cues."""
-    text = text.lower().replace("æ", "ae").replace("ø", "oe").replace("å", "aa")
-    text = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in text if not unicodedata.combining(ch))
 
 
 def first_value(entities: Iterable[Mapping[str, Any]], name: str) -> Optional[str]:
@@ -141,15 +139,6 @@ def first_cue(text: str, cues) -> Optional[str]:
         if pattern.search(folded):
             return value
     return None
-
-
-def faq_topic(text: str) -> Optional[str]:
-    """cost / deadline / duration / prepare, when the message asks that."""
-    return first_cue(text, FAQ_CUES)
-
-
-def helping_someone_else(text: str) -> bool:
-    return bool(HELPING_OTHERS_CUES.search(fold(text)))
 
 
 def acute(text: str) -> bool:
@@ -174,6 +163,21 @@ def _marker_before(text: str, entity: Mapping[str, Any]) -> Optional[str]:
     if words[-1] in DESTINATION_WORDS:
         return "destination"
     return None
+
+
+@lru_cache(maxsize=1)
+def _names(filename: str) -> FrozenSet[str]:
+    path = Path(__file__).resolve().parent.parent / "borgerguide" / "data" / filename
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return frozenset(fold(line.strip()) for line in lines if line.strip() and not line.startswith("#"))
+
+
+def named_in(text: str, filename: str) -> bool:
+    """Does the text name one of the places of borgerguide/data/<filename>
+    (places.txt: kommuner and towns; countries.txt: other countries)?"""
+    words = re.findall(r"[a-z]+", fold(text))
+    names = _names(filename)
+    return any(w in names for w in words) or any(f"{a} {b}" in names for a, b in zip(words, words[1:], strict=False))
 
 
 def move_solution(
@@ -201,9 +205,12 @@ def move_solution(
         return "indrejse"
     if ABROAD_CUES.search(folded):
         return "udrejse"
+    # a free-text answer naming a country or a Danish town ("til norge", "til vejle")
+    if named_in(text, "countries.txt"):
+        return "indrejse" if re.search(r"\bfra\b", folded) and not re.search(r"\btil\b", folded) else "udrejse"
     if DOMESTIC_CUES.search(folded):
         return "flytning"
-    if first_value(entities, "kommune"):
+    if first_value(entities, "kommune") or named_in(text, "places.txt"):
         return "flytning"
     answered = (context or {}).get("flytte_retning")
     return {"udrejse": "udrejse", "indrejse": "indrejse", "indenlands": "flytning"}.get(str(answered))
@@ -232,31 +239,58 @@ def sickness_route(text: str, entities: Sequence[Mapping[str, Any]], context: Ma
     return Route(ask="utter_ask_employment")
 
 
+NUMBER_WORDS = {"nul": 0, "en": 1, "et": 1, "ét": 1, "to": 2, "tre": 3, "fire": 4, "fem": 5, "seks": 6, "syv": 7,
+                "otte": 8, "ni": 9, "ti": 10, "elleve": 11, "tolv": 12, "atten": 18, "fjorten": 14, "femten": 15,
+                "seksten": 16}
+
+
 def child_months(age: Optional[str]) -> Optional[float]:
-    """Months from what the citizen wrote: '2 år', '8 mdr', 'halvandet år', '3'."""
+    """Months from what the citizen wrote: '2 år', '8 mdr', 'halvandet år',
+    'to år', 'et halvt år', '3'."""
     if not age:
         return None
-    folded = fold(age)
-    if "halvandet" in folded:
+    folded = fold(age.replace("½", ",5"))
+    if "halvandet" in folded or re.search(r"\b1\s*(1/2|½|,5|\.5)", folded):
         return 18
+    if re.search(r"\bet halvt aar\b|\bhalvt aar\b", folded):
+        return 6
+    if re.search(r"\bnyfoedt\b|\bnyfodt\b|\bspaed\w*", folded):
+        return 1
     if folded.strip() == "under 3":
         return 12
     if folded.strip() in ("3-6", "over 3"):
         return 48
     number = re.search(r"(\d+(?:[.,]\d+)?)", folded)
-    if not number:
-        return None
-    value = float(number.group(1).replace(",", "."))
+    if number:
+        value = float(number.group(1).replace(",", "."))
+    else:
+        word = next((NUMBER_WORDS[w] for w in re.findall(r"[a-z]+", folded) if w in NUMBER_WORDS), None)
+        if word is None or not re.search(r"aar|md|maaned|mnd|uge", folded):
+            return None
+        value = float(word)
     if re.search(r"md|maaned|mnd|uge", folded):
         return value / 4.3 if "uge" in folded else value
     return value * 12
+
+
+AGE_IN_TEXT = re.compile(
+    r"\b(fylder|bliver|er blevet|er lige blevet|er nu) (\d{1,2}|en|et|to|tre|fire|fem|seks|syv)\b|"
+    r"\b(\d+(?:[.,]\d+)?|en|et|to|tre|fire|fem|seks|syv|otte|ni|ti|elleve|tolv|halvandet|et halvt)\s*"
+    r"(aar|år|ar|mdr|md|mnd|maaneder|måneder|maaned|måned|uger|uge)\b|\bhalvandet\b|\bnyf(oe|ø|o)dt\b|\bspæd\w*"
+)
+
+
+def age_in(text: str) -> Optional[str]:
+    """A child's age as the citizen wrote it ("han er to år", "18 mdr"), if any."""
+    match = AGE_IN_TEXT.search(text.lower())
+    return match.group(0) if match else None
 
 
 def daycare_route(text: str, entities: Sequence[Mapping[str, Any]], context: Mapping[str, Any]) -> Route:
     folded = fold(text)
     need = (first_value(entities, "dagtilbud_behov") or first_cue(text, DAYCARE_NEED_CUES)
             or context.get("dagtilbud_behov"))
-    months = child_months(first_value(entities, "barn_alder") or context.get("barn_alder"))
+    months = child_months(first_value(entities, "barn_alder") or age_in(text) or context.get("barn_alder"))
     if need is None and (UNDER_3_CUES.search(folded) or OVER_3_CUES.search(folded) or months is not None):
         need = "ny"
     if need in ("skift", "opsig"):
@@ -268,6 +302,13 @@ def daycare_route(text: str, entities: Sequence[Mapping[str, Any]], context: Map
             months = 12
         elif OVER_3_CUES.search(folded):
             months = 40
+        elif context.get("dagtilbud_behov") == "ny":
+            # the answer to "Hvor gammel er barnet?": a bare number is years ("hun er 2")
+            bare = re.search(r"\b(\d{1,2})\b", folded) or re.search(
+                r"\b(" + "|".join(w for w in NUMBER_WORDS if w not in ("en", "et", "ét")) + r")\b", folded)
+            if bare:
+                value = bare.group(1)
+                months = 12 * float(NUMBER_WORDS.get(value, value) if not value.isdigit() else value)
     if months is None:
         return Route(ask="utter_ask_child_age")
     return Route(solution_id="opskrivning_dagtilbud", variant="ny_under_3" if months < 34 else "ny_3_til_6")

