@@ -86,10 +86,17 @@ class Probe:
         self.admin: Optional[Http] = None
 
     # --- helpers ------------------------------------------------------------------------
-    def start(self, text: str, kommune: Optional[str] = None) -> Tuple[int, Dict[str, Any]]:
-        status, body, _ = self.web.call("POST", "/api/chat", {"message": f"{MARK}: {text}",
-                                                              "kommune": kommune or self.args.kommune})
-        return status, body if isinstance(body, dict) else {}
+    def start(self, text: str, kommune: Optional[str] = None,
+              headers: Optional[Dict[str, str]] = None) -> Tuple[int, Dict[str, Any]]:
+        """A new conversation. The id it proposes is what an older installation (before issue 20) used; a
+        current one makes its own and says so in `sender`."""
+        proposed = f"probe-{uuid.uuid4().hex[:16]}"
+        status, body, _ = self.web.call("POST", "/api/chat", {"sender": proposed, "message": f"{MARK}: {text}",
+                                                              "kommune": kommune or self.args.kommune}, headers=headers)
+        if not isinstance(body, dict):
+            return status, {}
+        body.setdefault("sender", proposed)
+        return status, body
 
     def say(self, conversation: Dict[str, Any], text: str, **extra: Any) -> Tuple[int, Any]:
         status, body, _ = self.web.call("POST", "/api/chat", {"sender": conversation["sender"],
@@ -121,12 +128,12 @@ class Probe:
         victim = first["sender"]
         status, stolen, _ = self.web.call("POST", "/api/chat", {"sender": victim, "message": f"{MARK}: hej"})
         got_secret = isinstance(stolen, dict) and stolen.get("token") == first["token"]
-        same = isinstance(stolen, dict) and stolen.get("sender") == victim
+        same = isinstance(stolen, dict) and stolen.get("sender", victim) == victim  # (older versions: no "sender")
         polled, _, _ = self.web.call("GET", f"/api/chat/messages?sender={victim}&token="
                                              f"{(stolen or {}).get('token') if isinstance(stolen, dict) else 'x'}")
         return held(not got_secret and not same and polled == 403,
                     f"a message naming the conversation without its secret: {status}, "
-                    f"{'its own new conversation' if not same else 'INTO the conversation'}; "
+                    f"{'its own new conversation' if not same and not got_secret else 'INTO the conversation'}; "
                     f"reading its replies with what it got: {polled}")
 
     def messages_without_secret(self) -> Result:
@@ -176,8 +183,7 @@ class Probe:
         notices_own, _, _ = self.web.call("GET", f"/api/chat/notices?kommune={self.args.kommune}", headers=own)
         if notices_own != 200:
             return ("SKIPPED", f"{self.args.origin} is not one of {self.args.kommune}'s sites here ({notices_own})")
-        status, first, _ = self.web.call("POST", "/api/chat", {"message": f"{MARK}: hej", "kommune": self.args.kommune},
-                                         headers=own)
+        status, first = self.start("hej", headers=own)
         if status != 200:
             return ("SKIPPED", f"could not start a conversation from {self.args.origin} ({status})")
         polled, _, headers = self.web.call("GET", f"/api/chat/messages?sender={first['sender']}&token={first['token']}",
@@ -287,14 +293,17 @@ class Probe:
     def invitation_race(self) -> Result:
         if self.admin is None:
             return ("SKIPPED", "no --admin")
-        code, body, _ = self.admin.call("POST", f"/api/admin/kommuner/{self.args.kommune}/invitations",
-                                        {"role": "staff"})
-        if code != 201:
-            return ("SKIPPED", f"could not make an invitation ({code}: {body})")
-        token = body["link"].rsplit("/", 1)[1]
-        weak, _, _ = Http(self.args.base).call("POST", f"/invitation/{token}", form={
-            "username": f"probe-weak-{uuid.uuid4().hex[:6]}", "password": "123456789012a",
-            "password2": "123456789012a"})
+        tokens = []
+        for _ in range(2):  # one for a weak password, one for the race
+            code, body, _ = self.admin.call("POST", f"/api/admin/kommuner/{self.args.kommune}/invitations",
+                                            {"role": "staff"})
+            if code != 201:
+                return ("SKIPPED", f"could not make an invitation ({code}: {body})")
+            tokens.append(body["link"].rsplit("/", 1)[1])
+        weak_name = f"probe-weak-{uuid.uuid4().hex[:6]}"
+        weak, _, _ = Http(self.args.base).call("POST", f"/invitation/{tokens[0]}", form={
+            "username": weak_name, "password": "123456789012a", "password2": "123456789012a"})
+        token = tokens[1]
         names = [f"probe-{uuid.uuid4().hex[:8]}" for _ in range(10)]
         password = f"Probe-{uuid.uuid4().hex[:10]}-Kaffe!"
 
@@ -307,7 +316,7 @@ class Probe:
         accepted = codes.count(302)
         _, listed, _ = self.admin.call("GET", f"/api/admin/kommuner/{self.args.kommune}/accounts")
         made = [a["username"] for a in (listed or {}).get("accounts", []) if a["username"] in names]
-        for name in made:
+        for name in made + ([weak_name] if weak != 400 else []):
             self.admin.call("POST", f"/api/admin/kommuner/{self.args.kommune}/accounts/{name}/remove", {})
         return held(len(made) == 1 and accepted == 1 and weak == 400,
                     f"'123456789012a' as a password: {weak}; one link used ten times at once made {len(made)} "
