@@ -7,12 +7,14 @@ A link must be `https://` and a plain host, written so that every parser
 "-" and "." (no other script, no punycode `xn--`: they can look like another
 domain), no user-info (`user@`), no port, no backslash (a browser reads
 `https://evil.example\\@www.aarhus.dk/` as evil.example, Python as
-www.aarhus.dk), no spaces. Only then is the parsed host checked against an
-allow-list (`host_allowed`).
+www.aarhus.dk), no spaces or invisible characters anywhere. The path may
+hold Danish letters (the browser encodes them; they do not change the host).
+Only then is the parsed host checked against an allow-list (`host_allowed`).
 """
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Iterable, Optional
 from urllib.parse import urlsplit
 
@@ -28,14 +30,14 @@ def link_problem(url: object) -> Optional[str]:
         return "Adressen skal begynde med https:// og være en hel webadresse."
     if "\\" in url:
         return "Adressen må ikke indeholde \\ (omvendt skråstreg)."
-    if any(char.isspace() for char in url):
-        return "Adressen må ikke indeholde mellemrum."
+    if any(char.isspace() or unicodedata.category(char) in ("Cc", "Cf") for char in url):
+        return "Adressen må ikke indeholde mellemrum eller usynlige tegn."
     authority = re.split(r"[/?#]", url[len(SCHEME):], maxsplit=1)[0].lower()
     if "@" in authority:
         return "Adressen må ikke have et brugernavn eller @ før domænet."
     if ":" in authority:
         return "Adressen må ikke have et portnummer (fx :8443)."
-    if not VISIBLE_ASCII.fullmatch(url) or any(label.startswith("xn--") for label in authority.split(".")):
+    if not VISIBLE_ASCII.fullmatch(authority) or any(label.startswith("xn--") for label in authority.split(".")):
         return ("Skriv domænet med almindelige bogstaver (a-z, 0-9 og -). Domæner med andre tegn eller xn-- "
                 "tillades ikke, fordi de kan ligne et andet domæne.")
     if not HOST.fullmatch(authority) or urlsplit(url).hostname != authority:

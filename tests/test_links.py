@@ -34,9 +34,12 @@ TRICKS = [
     "//www.aarhus.dk/",
     "javascript:alert(1)//https://www.aarhus.dk",
     "HTTPS://evil.example\\@www.aarhus.dk/",
+    "https://www.aarhus.dk/\u202egpj.exe",  # right-to-left override
+    "https://www.aarhus.dk/a\u200bb",  # zero-width space
 ]
 FINE = ["https://www.aarhus.dk/borger/flytning", "https://aarhus.dk", "https://www.borger.dk/sundhed?x=1#a",
-        "https://WWW.Aarhus.dk/Borger", "https://selvbetjening.aarhus.dk/", "https://www.borger.dk"]
+        "https://WWW.Aarhus.dk/Borger", "https://selvbetjening.aarhus.dk/", "https://www.borger.dk",
+        "https://www.aarhus.dk/borger/flytning-til-århus"]  # Danish letters in the path: the browser encodes them
 
 
 @pytest.mark.parametrize("url", TRICKS, ids=repr)

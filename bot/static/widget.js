@@ -82,9 +82,11 @@
     return node;
   }
   // Only a plain https link, read the same by every parser (borgerguide/links.py checks the same on the
-  // server): https://, a host of a-z, 0-9, "-" and "." (no punycode), no user, port, backslash or space.
+  // server): https://, a host of a-z, 0-9, "-" and "." (no punycode), no user, port, backslash, space or
+  // invisible character.
   function safeUrl(url) {
-    if (typeof url !== "string" || url.length > 2000 || !/^https:\/\/[\x21-\x7e]+$/i.test(url) || url.indexOf("\\") >= 0) return null;
+    if (typeof url !== "string" || url.length > 2000 || !/^https:\/\//i.test(url) || url.indexOf("\\") >= 0 ||
+        /[\s\u0000-\u001f\u007f-\u009f\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]/.test(url)) return null;
     var host = url.slice(8).split(/[\/?#]/)[0].toLowerCase();
     if (!/^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/.test(host) || /(^|\.)xn--/.test(host)) return null;
     try { var u = new URL(url); return u.protocol === "https:" && u.hostname === host && !u.port && !u.username ? u.href : null; }
