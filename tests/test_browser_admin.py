@@ -178,13 +178,15 @@ def test_data_requests_from_the_widget_are_carried_out_by_the_admin_in_the_brows
     citizen.click("text=Chat med Borgerguiden")
     widget_ask(citizen, "hej jeg hedder Birgitte Mølgaard og har mistet mit sundhedskort")
     references = {}
-    for kind, label in (("export", "En kopi af samtalen"), ("erase", "At slette samtalen")):
+    for kind, label, said in (("export", "En kopi af samtalen", "om en kopi"),
+                              ("erase", "At slette samtalen", "om at slette")):
         citizen.click("button.link:has-text('Dine data')")
         citizen.check(f".data-request input[value={kind}]")
         assert label in citizen.locator(".data-request").inner_text()
         citizen.click("button.send:has-text('Send anmodningen')")
-        citizen.wait_for_function("() => /nummer [A-Z0-9]{4}-[A-Z0-9]{4}/.test(document.querySelector("
-                                  "'#borgerguide-widget').shadowRoot.querySelector('.status').textContent)")
+        citizen.wait_for_function("said => { const t = document.querySelector('#borgerguide-widget').shadowRoot"
+                                  ".querySelector('.status').textContent; "
+                                  "return t.includes(said) && /nummer [A-Z0-9]{4}-[A-Z0-9]{4}/.test(t); }", arg=said)
         references[kind] = re.search(r"nummer ([A-Z0-9]{4}-[A-Z0-9]{4})",
                                      citizen.locator(".status").inner_text()).group(1)
     state = citizen.evaluate(f"JSON.parse(sessionStorage.getItem('borgerguide-{kommune}'))")
