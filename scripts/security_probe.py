@@ -12,9 +12,10 @@ administrator's login).
 
 What it leaves behind: a few short conversations in --kommune (their texts
 say "Sikkerhedstest"); with --admin, a data request it files and carries out
-itself (the test conversation is erased), an invitation whose one account it
-removes again; with --handoff one hand-off in the kommune's inbox (resolve it);
-with --ratings up to six ratings (score 3) in the kommune's figures; with
+itself (the test conversation is erased), two invitations (one stays unused
+until it expires after 7 days; the race's one account is removed again);
+with --handoff one hand-off in the kommune's inbox (resolve it); with
+--ratings up to six ratings (score 3) in the kommune's figures; with
 --logins the admin's name and a made-up name wait 15 minutes from this
 machine's address (the login wait it tests). Exit status 1 when anything is
 BROKEN.
