@@ -246,7 +246,8 @@ async def conversation(session, url: str, rng: random.Random, material: Material
                        stop_at: float, think: float, budget: "Budget", timeout: float, typed: bool = False) -> None:
     import aiohttp
 
-    sender = f"bench-{uuid.uuid4().hex[:20]}"
+    sender = f"bench-{uuid.uuid4().hex[:20]}"  # direct to Rasa; the web service makes its own id
+    secret: Optional[str] = None  # the conversation's secret, from the web service's first answer
     direct = url.endswith("/webhooks/rest/webhook")
     # each citizen has an address of its own (the web service trusts 127.0.0.1 as its proxy in the benchmark)
     headers = {"X-Forwarded-For": f"10.{rng.randint(0, 255)}.{rng.randint(0, 255)}.{rng.randint(1, 254)}"}
@@ -254,9 +255,10 @@ async def conversation(session, url: str, rng: random.Random, material: Material
     run.conversations += 1
 
     async def say(kind: str, text: Optional[str] = None, payload: Optional[str] = None):
+        nonlocal sender, secret
         if time.monotonic() >= stop_at or not budget.take():
             return None
-        body: Dict[str, Any] = {"sender": sender}
+        body: Dict[str, Any] = {"sender": sender, "token": secret} if secret else {}
         if payload is not None:
             body["payload"] = payload
         else:
@@ -275,6 +277,8 @@ async def conversation(session, url: str, rng: random.Random, material: Material
                 data = await response.json(content_type=None)
                 if status == 200:
                     messages = data if direct else (data.get("messages") or [])
+                    if not direct and data.get("token"):
+                        sender, secret = data["sender"], data["token"]
         except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as error:
             run.error_kinds[type(error).__name__] = run.error_kinds.get(type(error).__name__, 0) + 1
         latency = time.monotonic() - started

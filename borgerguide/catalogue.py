@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
-from urllib.parse import urlparse
 
 from borgerguide import contract
 from borgerguide.content import REPO_ROOT, content_dir, read_yaml, report_problems
+from borgerguide.links import is_plain_link
 
 REQUIRED_FIELDS = ("id", "intent", "title", "url", "login", "intro", "steps", "help")
 HELP_KEYS = ("fuldmagt", "borgerservice")
@@ -118,10 +118,8 @@ def load_catalogue(path: Optional[Path] = None) -> Catalogue:
 
 
 def is_https_url(url: Any) -> bool:
-    if not isinstance(url, str) or any(ch.isspace() for ch in url):
-        return False
-    parsed = urlparse(url)
-    return parsed.scheme == "https" and "." in parsed.netloc
+    """A plain https link (borgerguide.links: no user-info, port, backslash, look-alike host)."""
+    return is_plain_link(url)
 
 
 def validate_catalogue(

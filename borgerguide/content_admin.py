@@ -13,12 +13,12 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Dict, List, Mapping, Optional, Tuple
-from urllib.parse import urlparse
 
 from borgerguide.catalogue import FAQ_KEYS, load_catalogue
 from borgerguide.content import read_yaml
 from borgerguide.kommune_content import REMOVE, flatten, unflatten, url_problem
 from borgerguide.kommuner import DEFAULT_ID, kommune_path, merge, own_content, registry, validate_kommune
+from borgerguide.links import origin_problem
 from borgerguide.opening_hours import WEEKDAY_DA, WEEKDAYS, parse_hours
 from borgerguide.topics import load_topics
 
@@ -152,9 +152,9 @@ def parse_value(spec: FieldSpec, raw: Any, website: Optional[str]) -> Any:
         return lines
     if spec.kind == "origins":
         for line in lines:
-            parsed = urlparse(line)
-            if parsed.scheme != "https" or not parsed.netloc or parsed.path not in ("", "/"):
-                raise ValueError(f"'{line}' skal være en adresse som https://www.kommune.dk (uden /sti).")
+            problem = origin_problem(line)
+            if problem:
+                raise ValueError(f"'{line}': {problem}")
         return [line.rstrip("/") for line in lines]
     if spec.kind in ("intro", "answer") and len(text) > MAX_INTRO:
         raise ValueError(f"Højst {MAX_INTRO} tegn. Skriv kort og klart.")

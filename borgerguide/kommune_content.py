@@ -25,12 +25,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from typing import Any, Dict, List, Mapping, Optional, Tuple
-from urllib.parse import urlparse
 
 import sqlalchemy as sa
 
 from borgerguide.clock import as_utc, utcnow
 from borgerguide.db import database_url, engine_for
+from borgerguide.links import host_allowed, link_problem, plain_host
 
 logger = logging.getLogger(__name__)
 CHECK_SECONDS = 1.0
@@ -281,13 +281,13 @@ def url_problem(url: Any, kommune_website: Optional[str], extra_hosts: Tuple[str
     """Why a link is not allowed (Danish), or None."""
     if not isinstance(url, str) or not url.strip():
         return "Skriv en adresse, der begynder med https://"
-    parsed = urlparse(url.strip())
-    if parsed.scheme != "https" or "." not in parsed.netloc or any(ch.isspace() for ch in url.strip()):
-        return "Adressen skal begynde med https:// og være en hel webadresse."
-    host = parsed.hostname or ""
-    own = urlparse(kommune_website).hostname if kommune_website else None
-    allowed = [h for h in (*NATIONAL_HOSTS, *extra_hosts) if h] + ([own.removeprefix("www.")] if own else [])
-    if not any(host == h or host.endswith("." + h) for h in allowed):
+    problem = link_problem(url.strip())  # parsed first: only a plain host is checked against the list
+    if problem:
+        return problem
+    host = plain_host(url.strip()) or ""
+    own = plain_host(kommune_website) if kommune_website else None
+    allowed = [*NATIONAL_HOSTS, *extra_hosts] + ([own.removeprefix("www.")] if own else [])
+    if not host_allowed(host, allowed):
         return f"{host} er hverken kommunens eget domæne eller et af de tilladte offentlige domæner."
     return None
 

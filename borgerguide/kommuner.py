@@ -14,12 +14,12 @@ from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Dict, FrozenSet, List, Mapping, Optional, Tuple
-from urllib.parse import urlparse
 
 from borgerguide.catalogue import is_https_url, load_catalogue
 from borgerguide.content import content_dir, read_yaml, report_problems
 from borgerguide.db import database_url
 from borgerguide.kommune_content import current_revision, store_for, stored_content
+from borgerguide.links import origin_problem
 from borgerguide.clock import DANISH_TIME
 from borgerguide.opening_hours import WEEKDAYS, describe, parse_hours
 from borgerguide.topics import load_topics
@@ -248,7 +248,7 @@ def validate_kommune(kommune_id: str, data: Any, solution_ids: Optional[set] = N
         except ValueError as error:
             errors.append(f"borgerservice.special_days.{day}: {error}")
     for origin in data.get("widget_origins") or []:
-        if not is_https_url(origin) or urlparse(str(origin)).path not in ("", "/"):
+        if origin_problem(origin):
             errors.append(f"widget_origins: {origin!r} must be an https origin like https://www.kommune.dk")
     for section, known in (("solutions", solution_ids), ("topics", topic_ids)):
         errors += _validate_overrides(section, data.get(section) or {}, known)

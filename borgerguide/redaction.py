@@ -26,15 +26,25 @@ What is replaced, each by a marker that says what was there:
   taken where the context says it is a name. Places, authorities and products
   (Aarhus, Borgerservice, Udbetaling Danmark, MitID, iPhone) are never names.
 
+Before anything is matched the text is read as a normalised copy
+(`matching_copy`): Unicode NFKC (full-width and other compatibility forms
+become plain ones), every dash (hyphen, non-breaking hyphen, en and em dash,
+minus sign, underscore ...) a "-", every space (no-break, narrow, thin,
+ideographic ...) a " ", every decimal digit of any script (Arabic-Indic,
+full-width ...) its ASCII digit, invisible characters (zero-width space,
+soft hyphen, word joiner) nothing. What is found in the copy is replaced in
+the citizen's own text, which is otherwise kept exactly as written.
+
 Measured limits (recall per kind, lost words in clean text, cost per
 message): benchmarks/README.md, `python benchmarks/redaction.py`.
 """
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, FrozenSet, List, Tuple
+from typing import Callable, Dict, FrozenSet, List, Optional, Tuple, Union
 
 CPR_MARK = "[CPR]"
 PHONE_MARK = "[TELEFON]"
@@ -48,18 +58,20 @@ MARKS = (CPR_MARK, PHONE_MARK, EMAIL_MARK, ACCOUNT_MARK, DOCUMENT_MARK, ADDRESS_
 MARKER = re.compile("|".join(re.escape(mark) for mark in MARKS))
 DATA = Path(__file__).resolve().parent / "data"
 
-_SEP = r"[ .\-/–]?"
+_SEP = r"[ .\-/]?"
 CPR = re.compile(
     r"(?<![\d])"
     r"(0[1-9]|[12]\d|3[01])" + _SEP + r"(0[1-9]|1[0-2])" + _SEP + r"(\d{2})"
-    r"\s?[-–/ ]?\s?(\d{4})"
+    r"\s?[-/ .]?\s?(\d{4})"
     r"(?![\d])"
 )
-EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
+# "@" also as people write it to fool robots: "(at)", "[at]", "(snabel-a)"
+_AT = r"(?:\s?@\s?|\s?[(\[{<]\s?(?i:at|snabel-?a)\s?[)\]}>]\s?)"
+EMAIL = re.compile(r"[\w.%+\-]+" + _AT + r"[\w\-]+(?:\.[\w\-]+)*\.[^\W\d_]{2,}")
 PHONE = re.compile(
-    r"(?<![\w+])"
-    r"(?:(?:\+|00)\s?45[ \-]?)?"
-    r"(?:\d{2}[ \-]?\d{2}[ \-]?\d{2}[ \-]?\d{2}|\d{2}\.\d{2}\.\d{2}\.\d{2}|\d{4}[ \-]\d{4})"
+    r"(?<![\w+(])"
+    r"(?:(?:\(\s?(?:\+\s?|00)45\s?\)|(?:\+\s?|00)45)[ \-.]?)?"
+    r"(?:\d{2}(?P<gap>(?: ?- ?| )?)\d{2}(?P=gap)\d{2}(?P=gap)\d{2}|\d{2}\.\d{2}\.\d{2}\.\d{2}|\d{4}(?: ?- ?| )\d{4})"
     r"(?![\d])"
     r"|(?<![\w])\+\d{1,3}[ \-]?\d{2,4}(?:[ \-]?\d{2,4}){2,4}(?![\d])"
 )
@@ -71,7 +83,7 @@ ACCOUNT_CUED = re.compile(
     r"(\d{4}(?:[ ,.\-/]{1,3}(?:(?:og |and )?(?:konto(?:nummer|nr)?|kontonummeret|kto)\.?[ ]?(?:nr\.?)?[.:]?"
     r"(?:[ ]?(?:er|is))?[ ]?)?\d{6,10})?|\d{2,4}(?:[ ]\d{3,4}){1,3}|\d{6,14})(?![\d])"
 )
-ACCOUNT_BARE = re.compile(r"(?<![\d\-])\d{4}[ \-]\d{10}(?![\d])|(?<![\d\-])\d{4}-\d{6,9}(?![\d\-])")
+ACCOUNT_BARE = re.compile(r"(?<![\d\-])\d{4}[ \-]\d{10}(?![\d])|(?<![\d\-+])(?!0045)\d{4}-\d{6,9}(?![\d\-])")
 DOCUMENT = re.compile(
     r"(?i)(\b(?:pas|pasnr|pasnummer|pasnummeret|passet|passport|passnummer|kørekort\w*|koerekort\w*|korekort\w*|"
     r"driving licen[cs]e|id-?kort\w*|opholdskort\w*)"
@@ -94,6 +106,13 @@ STREET = re.compile(
     r"\b(?:[A-ZÆØÅ][\wæøåÆØÅéü.'-]*[ ]){0,3}[\wæøåÆØÅéü.'-]*(?i:" + _STREET_SUFFIX + r")"
     r"[ ]\d{1,4}[ ]?[a-zA-Z]?\b" + _FLOOR
 )
+# A street whose last word is written in lower case, without an address word before it ("kan I sende
+# det til nørregade 14"), must end like a street name does; other endings are ordinary words there:
+# "ring 2 gange", "have 2 pas", "børnehave 1. maj", "sygedagpenge 1. maj".
+STRONG_STREET_ENDING = re.compile(r"(?:vej|vejen|gade|gaden|allé|alléen|stræde|straede|boulevard|vænget|vaenget|"
+                                  r"torv|torvet|passage|promenade)$")
+ADDRESS_CUE_BEFORE = re.compile(r"(?i)(?:bor på|bor paa|bor i|adresse(?:n)?(?: er)?:?|flytter til|flyttet til|"
+                                r"flytte til|bopæl(?: er)?:?|adr\.?:?)\s*$")
 # "bor på Nørrebrogade 5", "adressen er Strøget 12": a street name after these words, with a number
 STREET_CUED = re.compile(
     r"(?i:(\b(?:bor på|bor paa|adresse(?:n)?(?: er)?:?|flytter til|flyttet til|flytte til|ny adresse(?: er)?:?|"
@@ -385,6 +404,17 @@ def _replace_spans(text: str, spans: List[Tuple[int, int]], mark: str) -> str:
     return text
 
 
+def _street(match: "re.Match[str]") -> str:
+    name = re.split(r"[ ]\d", match.group(0), maxsplit=1)[0]  # the street's name, before its number
+    last = name.split(" ")[-1]
+    if _keep(last):  # "Udbetaling Danmark 1. maj"
+        return match.group(0)
+    if last == last.lower() and not STRONG_STREET_ENDING.search(last) and \
+            not ADDRESS_CUE_BEFORE.search(match.string[:match.start()]):
+        return match.group(0)
+    return ADDRESS_MARK
+
+
 def _postcode_town(match: re.Match) -> str:
     number, town = match.group(1), match.group(2)
     first = town.split()[0]
@@ -395,35 +425,6 @@ def _postcode_town(match: re.Match) -> str:
     return ADDRESS_MARK
 
 
-def redact_cpr(text: str) -> str:
-    return CPR.sub(CPR_MARK, text)
-
-
-def redact_email(text: str) -> str:
-    return EMAIL.sub(EMAIL_MARK, text)
-
-
-def redact_phone(text: str) -> str:
-    return PHONE.sub(PHONE_MARK, text)
-
-
-def redact_account(text: str) -> str:
-    text = IBAN.sub(ACCOUNT_MARK, text)
-    text = ACCOUNT_CUED.sub(lambda m: m.group(1) + ACCOUNT_MARK, text)
-    return ACCOUNT_BARE.sub(ACCOUNT_MARK, text)
-
-
-def redact_document(text: str) -> str:
-    return DOCUMENT.sub(lambda m: m.group(1) + DOCUMENT_MARK, text)
-
-
-def redact_address(text: str) -> str:
-    text = CARE_OF.sub(ADDRESS_MARK, text)
-    text = STREET.sub(ADDRESS_MARK, text)
-    text = STREET_CUED.sub(lambda m: m.group(1) + ADDRESS_MARK, text)
-    return POSTCODE_TOWN.sub(_postcode_town, text)
-
-
 def _health_typo(match: re.Match) -> str:
     word = match.group(0)
     key = word.lower()
@@ -432,30 +433,153 @@ def _health_typo(match: re.Match) -> str:
     return HEALTH_MARK if near(key, _typo_health()) else word
 
 
-def redact_health(text: str) -> str:
-    text = _health().sub(HEALTH_MARK, text)
-    text = HEALTH_COMPOUND.sub(HEALTH_MARK, text)
-    text = HEALTH_ACRONYMS.sub(HEALTH_MARK, text)
-    text = WORD.sub(_health_typo, text)
-    text = HEALTH_TAIL.sub(HEALTH_MARK, text)
-    return HEALTH_CONTEXT.sub(
-        lambda m: m.group(0) if m.group(2).lower() in FUNCTION_WORDS else m.group(1) + HEALTH_MARK, text)
+# --- the normalised copy the patterns read -------------------------------------------------------------
+DASH_LIKE = frozenset("\u2010\u2011\u2012\u2013\u2014\u2015\u2043\u2212\u02d7\u2796\ufe58\ufe63\uff0d_")
+SLASH_LIKE = frozenset("\u2044\u2215\u29f8\uff0f")
+INVISIBLE = frozenset("\u00ad\u034f\u061c\u180e\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\u2064"
+                      "\ufeff")
+# text the patterns can read as it is: ASCII without "_" and tabs, and the Danish letters
+_PLAIN = re.compile(r"[\x20-\x5e\x60-\x7e\næøåÆØÅéÉüÜöÖäÄ]*")
 
 
-def redact_names(text: str) -> str:
-    return _replace_spans(text, _name_spans(text), NAME_MARK)
+def _fold_char(char: str) -> str:
+    if char in DASH_LIKE:
+        return "-"
+    if char in SLASH_LIKE:
+        return "/"
+    if char in INVISIBLE:
+        return ""
+    if char == "\t" or unicodedata.category(char) == "Zs":
+        return " "
+    if char.isdecimal():
+        return str(unicodedata.decimal(char, 0))
+    return char
+
+
+def matching_copy(text: str) -> Optional[Tuple[str, List[int], List[int]]]:
+    """The text as the patterns read it (see the module's docstring), and for
+    each of its characters the start and end, in `text`, of the characters
+    it came from; None when the text reads as it is (the common case)."""
+    if _PLAIN.fullmatch(text):
+        return None
+    copy: List[str] = []
+    starts: List[int] = []
+    ends: List[int] = []
+    index, length = 0, len(text)
+    while index < length:
+        end = index + 1  # a character and the combining marks after it are normalised together
+        while end < length and unicodedata.combining(text[end]):
+            end += 1
+        for char in unicodedata.normalize("NFKC", text[index:end]):
+            for folded in _fold_char(char):
+                copy.append(folded)
+                starts.append(index)
+                ends.append(end)
+        index = end
+    folded_text = "".join(copy)
+    return None if folded_text == text else (folded_text, starts, ends)
+
+
+class _Tracked:
+    """The redaction's working text when it differs from the citizen's own:
+    for each character where it came from (`starts`, `ends`; -1 for the
+    characters of a marker), so the markers can be put into the original."""
+
+    def __init__(self, original: str, copy: str, starts: List[int], ends: List[int]) -> None:
+        self.original, self.text, self.starts, self.ends = original, copy, starts, ends
+
+    def replace(self, start: int, end: int, new: str) -> None:
+        """`text[start:end]` becomes `new`: its part equal to the start of the
+        old text keeps its origin, the rest (a marker) has none."""
+        old = self.text[start:end]
+        kept = 0
+        while kept < min(len(old), len(new)) and old[kept] == new[kept]:
+            kept += 1
+        added = len(new) - kept
+        self.text = self.text[:start] + new + self.text[end:]
+        self.starts[start + kept:end] = [-1] * added
+        self.ends[start + kept:end] = [-1] * added
+
+    def result(self) -> str:
+        """The original text with the markers in place of what they replaced."""
+        if -1 not in self.starts:
+            return self.original
+        out: List[str] = []
+        index, length = 0, len(self.text)
+        while index < length:
+            marker = self.starts[index] == -1
+            end = index
+            while end < length and (self.starts[end] == -1) == marker:
+                end += 1
+            if marker:
+                out.append(self.text[index:end])
+            else:  # the original characters, with what was folded away between them (and at either end)
+                first = 0 if index == 0 else self.starts[index]
+                last = len(self.original) if end == length else self.ends[end - 1]
+                out.append(self.original[first:last])
+            index = end
+        return "".join(out)
+
+
+Replacement = Union[str, Callable[["re.Match[str]"], str]]
+Working = Union[str, _Tracked]
+
+
+def _sub(working: Working, pattern: "re.Pattern[str]", replacement: Replacement) -> Working:
+    if isinstance(working, str):
+        return pattern.sub(replacement, working)
+    for match in reversed(list(pattern.finditer(working.text))):
+        new = replacement(match) if callable(replacement) else replacement
+        if new != match.group(0):
+            working.replace(match.start(), match.end(), new)
+    return working
+
+
+def _redact_names(working: Working) -> Working:
+    if isinstance(working, str):
+        return _replace_spans(working, _name_spans(working), NAME_MARK)
+    for start, end in sorted(_name_spans(working.text), reverse=True):
+        working.replace(start, end, NAME_MARK)
+    return working
+
+
+def _account_cued(match: "re.Match[str]") -> str:
+    return match.group(1) + ACCOUNT_MARK
+
+
+def _cued(mark: str) -> Callable[["re.Match[str]"], str]:
+    return lambda match: match.group(1) + mark
+
+
+def _health_context(match: "re.Match[str]") -> str:
+    return match.group(0) if match.group(2).lower() in FUNCTION_WORDS else match.group(1) + HEALTH_MARK
+
+
+def _steps() -> List[Tuple["re.Pattern[str]", Replacement]]:
+    """Every pattern and its replacement, in order: numbers first (CPR before
+    phone, so a CPR number is never read as a phone number), then addresses,
+    health; names come last (`_names`)."""
+    return [
+        (EMAIL, EMAIL_MARK),
+        (IBAN, ACCOUNT_MARK), (ACCOUNT_CUED, _account_cued), (ACCOUNT_BARE, ACCOUNT_MARK),
+        (CPR, CPR_MARK),
+        (DOCUMENT, _cued(DOCUMENT_MARK)),
+        (PHONE, PHONE_MARK),
+        (CARE_OF, ADDRESS_MARK), (STREET, _street), (STREET_CUED, _cued(ADDRESS_MARK)),
+        (POSTCODE_TOWN, _postcode_town),
+        (_health(), HEALTH_MARK), (HEALTH_COMPOUND, HEALTH_MARK), (HEALTH_ACRONYMS, HEALTH_MARK),
+        (WORD, _health_typo), (HEALTH_TAIL, HEALTH_MARK), (HEALTH_CONTEXT, _health_context),
+    ]
 
 
 def redact(text: str) -> str:
-    """All of the above. Numbers first (CPR before phone, so a CPR number is
-    never read as a phone number), then addresses, health, names."""
+    """All of the above, on the normalised copy; the citizen's own text with
+    markers where personal data was."""
     if not text:
         return text
-    text = redact_email(text)
-    text = redact_account(text)
-    text = redact_cpr(text)
-    text = redact_document(text)
-    text = redact_phone(text)
-    text = redact_address(text)
-    text = redact_health(text)
-    return redact_names(text)
+    folded = matching_copy(text)
+    working: Working = text if folded is None else _Tracked(text, *folded)
+    for pattern, replacement in _steps():
+        working = _sub(working, pattern, replacement)
+    working = _redact_names(working)
+    return working if isinstance(working, str) else working.result()

@@ -11,19 +11,19 @@ import logging
 from typing import Any, AsyncIterator, Awaitable, Callable, List
 
 import aiohttp
-import sqlalchemy as sa
 from aiohttp import web
 
 from borgerguide.db import engine_for
 from bot.event_consumer import AmqpSettings, EventConsumer
 from bot.keys import (
-    ACCOUNTS, ANALYTICS, CONSUMER, DB_ENGINE, ESCALATION_PROJECTION, ESCALATIONS, HTTP, PROJECTION_LOCK, RASA,
-    RATINGS, RETENTION, SAVED_REPLIES, SETTINGS,
+    ACCOUNTS, ANALYTICS, CONSUMER, CONVERSATIONS, DB_ENGINE, ESCALATION_PROJECTION, ESCALATIONS, HTTP,
+    PROJECTION_LOCK, RASA, RATINGS, RETENTION, SAVED_REPLIES, SETTINGS,
 )
 from bot.projections import AnalyticsProjection, EscalationProjection
 from bot.rasa_client import RasaClient
 from bot.stores import retention
 from bot.stores.accounts import Accounts
+from bot.stores.conversations import Conversations
 from bot.stores.escalations import EscalationStore
 from bot.stores.ratings import Ratings
 from bot.stores.saved_replies import SavedReplies
@@ -58,10 +58,10 @@ async def stores(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     engine = engine_for(settings.database_url)
     events_engine = engine if settings.events_url == settings.database_url else engine_for(settings.events_url)
-    tracker_engine = sa.create_engine(settings.tracker_url, future=True, hide_parameters=True) \
-        if settings.tracker_url else None
+    tracker_engine = engine_for(settings.tracker_url) if settings.tracker_url else None
     app[DB_ENGINE] = engine
     app[ACCOUNTS] = Accounts(engine)
+    app[CONVERSATIONS] = Conversations(engine)
     app[ESCALATIONS] = EscalationStore(engine)
     app[RATINGS] = Ratings(engine)
     app[SAVED_REPLIES] = SavedReplies(engine)

@@ -3,16 +3,24 @@
 1. `error_middleware`: errors become JSON (or the handler's page) and never
    echo the request body; `BadInput` is a 400 with its Danish message.
 2. `origin_middleware`: the public chat API answers its own pages and the
-   kommuner's allowed sites (CORS); any other site's browser gets a 403.
+   kommuner's allowed sites (CORS); any other site's browser gets a 403. Each
+   citizen endpoint then checks the site against the kommune of what it
+   serves (`origin_allowed`: the conversation's kommune, the notices'), so a
+   site one kommune allows gets nothing of another kommune's.
 3. `session_middleware`: the staff member's or analyst's session, loaded
    off the event loop (bot.session.require checks the role).
 4. `csrf_middleware`: every state change by a logged-in user carries the
    session's CSRF token (header `X-CSRF-Token` or form field `csrf_token`).
+
+And on every response but the citizen's side (`security_headers`, run as the
+response is prepared, also for redirects, errors and streams): the staff,
+analyst and admin pages may not be framed (`frame-ancestors 'none'`) and run
+only the service's own scripts and styles (no inline script, no inline style).
 """
 from __future__ import annotations
 
 import logging
-from typing import Awaitable, Callable, FrozenSet
+from typing import Awaitable, Callable, FrozenSet, Optional
 
 from aiohttp import web
 
@@ -51,19 +59,28 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         return json_error(500, "Der skete en fejl hos os. Prøv igen om lidt.")
 
 
-def allowed_origins(request: web.Request, kommune_id: str = "") -> FrozenSet[str]:
-    """Sites allowed to embed the widget: a kommune's own `widget_origins`
-    (every kommune's without `kommune_id`) and BORGERGUIDE_ALLOWED_ORIGINS."""
-    per_kommune = widget_origins()
-    if kommune_id:
-        sites = per_kommune.get(kommune_id, frozenset())
-    else:
-        sites = frozenset().union(*per_kommune.values())
+def allowed_origins(request: web.Request, kommune_id: Optional[str]) -> FrozenSet[str]:
+    """Sites allowed to embed the widget for `kommune_id`: the kommune's own
+    `widget_origins` and BORGERGUIDE_ALLOWED_ORIGINS (for no kommune, the
+    national default, only the latter)."""
+    sites = widget_origins().get(kommune_id, frozenset()) if kommune_id else frozenset()
     return sites | frozenset(request.app[SETTINGS].allowed_origins)
+
+
+def embedding_sites(request: web.Request) -> FrozenSet[str]:
+    """Every site some kommune allows (the first gate; the endpoint checks its kommune)."""
+    return frozenset().union(*widget_origins().values()) | frozenset(request.app[SETTINGS].allowed_origins)
 
 
 def own_origin(request: web.Request) -> str:
     return f"{request.scheme}://{request.host}"
+
+
+def origin_allowed(request: web.Request, kommune_id: Optional[str]) -> bool:
+    """May the request's site (its `Origin`) use what belongs to `kommune_id`?
+    A request without an Origin (not a browser on another site) or from our own pages may."""
+    origin = request.headers.get("Origin")
+    return not origin or origin == own_origin(request) or origin.rstrip("/") in allowed_origins(request, kommune_id)
 
 
 @web.middleware
@@ -71,7 +88,7 @@ async def origin_middleware(request: web.Request, handler: Handler) -> web.Strea
     origin = request.headers.get("Origin")
     if not request.path.startswith("/api/chat") or not origin or origin == own_origin(request):
         return await handler(request)
-    if origin.rstrip("/") not in allowed_origins(request):
+    if origin.rstrip("/") not in embedding_sites(request):
         return json_error(403, "Denne hjemmeside må ikke bruge Borgerguiden.")
     if request.method == "OPTIONS":
         response: web.StreamResponse = web.Response(status=204)
@@ -99,6 +116,24 @@ async def csrf_middleware(request: web.Request, handler: Handler) -> web.StreamR
         if not csrf_ok(session, token if isinstance(token, str) else None):
             raise json_failure(web.HTTPForbidden, "CSRF-token mangler eller er forkert.")
     return await handler(request)
+
+
+# The citizen's side is embedded in the kommuner's own sites: these get no frame or script policy from us.
+CITIZEN_PATHS = ("/api/chat", "/widget.js", "/static/", "/demo")
+PAGE_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+               "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+               "frame-ancestors 'none'")
+PAGE_HEADERS = {"Content-Security-Policy": PAGE_POLICY, "X-Frame-Options": "DENY",
+                "X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin"}
+
+
+async def security_headers(request: web.Request, response: web.StreamResponse) -> None:
+    """(app.on_response_prepare) The pages' security headers, see the module's docstring."""
+    if request.path == "/" or request.path.startswith(CITIZEN_PATHS):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        return
+    for name, value in PAGE_HEADERS.items():
+        response.headers.setdefault(name, value)
 
 
 MIDDLEWARES = [error_middleware, origin_middleware, session_middleware, csrf_middleware]

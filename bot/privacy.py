@@ -1,15 +1,15 @@
 """A citizen's conversation for data-subject requests (GDPR art. 15 and 17):
 what is kept of it, where, and all of it as one export.
 
-The conversation id is what the widget's "Gem samtalen" shows ("Samtale-id").
-Erasure is bot.stores.retention.erase: every store at once. Both are logged
-by the caller with who, when and counts, never content.
+The requests are filed from the conversation itself (its secret, bot.stores.
+conversations) and carried out by the kommune's administrator
+(bot/routes/admin.py). Erasure is bot.stores.retention.erase: every store at
+once. Both are logged by the caller with who, when and counts, never content.
 """
 from __future__ import annotations
 
 import asyncio
 import json
-import re
 from typing import Any, Dict, List, Optional
 
 import aiohttp
@@ -23,13 +23,6 @@ from bot.stores.escalations import escalation_events, escalations
 from bot.stores.ratings import ratings
 from bot.stores.retention import Stores, conversation_kommune, tracker_table
 from bot.transcript import transcript
-
-CONVERSATION_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")  # as /api/chat accepts it
-
-
-def kommune_of(stores: Stores, conversation_id: str) -> Optional[str]:
-    return conversation_kommune(stores, conversation_id)
-
 
 def _count(engine: Optional[sa.engine.Engine], table: sa.Table, column: Any, conversation_id: str) -> int:
     if engine is None or not sa.inspect(engine).has_table(table.name):

@@ -69,31 +69,40 @@ class TokenBuckets:
 
 
 class ChatRateLimits:
-    """The chat API's two limits: per conversation and per client address."""
+    """The chat API's limits: messages per conversation and per client address,
+    and feedback (ratings, data requests) per client address."""
 
     CONVERSATION = Limit(burst=20, per_second=1.0)
     ADDRESS = Limit(burst=120, per_second=10.0)
+    FEEDBACK = Limit(burst=5, per_second=1 / 30)
 
     def __init__(self, conversation: Limit = CONVERSATION, address: Limit = ADDRESS,
-                 trusted_proxies: frozenset = frozenset(), clock: Callable[[], float] = time.monotonic) -> None:
+                 trusted_proxies: frozenset = frozenset(), clock: Callable[[], float] = time.monotonic,
+                 feedback: Limit = FEEDBACK) -> None:
         self.conversations = TokenBuckets(conversation, clock)
         self.addresses = TokenBuckets(address, clock)
+        self.feedback = TokenBuckets(feedback, clock)
         self.trusted_proxies = trusted_proxies
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> "ChatRateLimits":
         """BORGERGUIDE_RATE_CONVERSATION_BURST / _PER_SECOND (default 20 and 1),
-        BORGERGUIDE_RATE_ADDRESS_BURST / _PER_SECOND (default 120 and 10), 0 = off;
+        BORGERGUIDE_RATE_ADDRESS_BURST / _PER_SECOND (default 120 and 10),
+        BORGERGUIDE_RATE_FEEDBACK_BURST / _PER_SECOND (default 5 and 1/30), 0 = off;
         BORGERGUIDE_TRUSTED_PROXIES: our reverse proxies' addresses (comma list)."""
         return cls(Limit.from_env(env, "BORGERGUIDE_RATE_CONVERSATION", cls.CONVERSATION),
                    Limit.from_env(env, "BORGERGUIDE_RATE_ADDRESS", cls.ADDRESS),
-                   trusted_proxies_from_env(env))
+                   trusted_proxies_from_env(env),
+                   feedback=Limit.from_env(env, "BORGERGUIDE_RATE_FEEDBACK", cls.FEEDBACK))
 
     def check_address(self, address: Optional[str]) -> float:
         return self.addresses.take(address or "unknown")
 
     def check_conversation(self, sender: str) -> float:
         return self.conversations.take(sender)
+
+    def check_feedback(self, address: Optional[str]) -> float:
+        return self.feedback.take(address or "unknown")
 
 
 def retry_after_header(seconds: float) -> str:

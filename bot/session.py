@@ -2,19 +2,19 @@
 the role check. The session is loaded (off the event loop) and the CSRF token
 checked by bot.middleware before a handler runs; handlers call `require()`.
 
-Citizens never log in: a conversation's token (`conversation_token`) proves
-that a conversation is theirs.
+Citizens never log in: a conversation's secret, issued once when it starts,
+proves that a conversation is theirs (bot.stores.conversations).
 """
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 from typing import Any, Dict, Optional, Tuple, Union
 
 from aiohttp import web
 
-from bot.keys import ACCOUNTS, SETTINGS
+from bot import jsonbody
+from bot.keys import ACCOUNTS, RATE_LIMITS, SETTINGS
+from bot.ratelimit import client_address
 from bot.offloop import db
 from borgerguide.tenancy import ANALYST, KOMMUNE_ADMIN, OPERATOR, ROLES, STAFF, NotAllowed
 from bot.stores.accounts import SESSION_COOKIE, SESSION_HOURS, LoginRefused, SecondFactorNeeded, Session
@@ -23,9 +23,10 @@ from bot.templating import render
 SESSION = "borgerguide_session"  # request key: the Session, or None
 
 
-def conversation_token(secret: str, sender: str) -> str:
-    """The citizen's proof that a conversation is theirs (HMAC of its id)."""
-    return hmac.new(secret.encode(), sender.encode(), hashlib.sha256).hexdigest()[:40]
+def address_of(request: web.Request) -> str:
+    """The client's address (X-Forwarded-For only from our own proxies, BORGERGUIDE_TRUSTED_PROXIES)."""
+    limits = request.app[RATE_LIMITS]
+    return client_address(request.remote, request.headers.get("X-Forwarded-For"), limits.trusted_proxies)
 
 
 def json_failure(kind: type, message: str) -> web.HTTPException:
@@ -63,7 +64,9 @@ HOME = {STAFF: "/staff/", ANALYST: "/analyst/", KOMMUNE_ADMIN: "/admin/", OPERAT
 async def json_object(request: web.Request) -> Dict[str, Any]:
     """The request's JSON object, or a 400 with a Danish message."""
     try:
-        body = await request.json()
+        body = await request.json(loads=jsonbody.loads)
+    except jsonbody.TooDeep as error:
+        raise json_failure(web.HTTPBadRequest, str(error))
     except ValueError:
         raise json_failure(web.HTTPBadRequest, "Ugyldig JSON.")
     if not isinstance(body, dict):
@@ -91,7 +94,7 @@ async def _login(request: web.Request, username: str, password: str, code: Optio
     """The new session (None for a wrong name or password; LoginRefused
     with the reason for a locked account or a missing second factor)."""
     accounts = request.app[ACCOUNTS]
-    session_id = await db(accounts.login, username, password, code)
+    session_id = await db(accounts.login, username, password, code, address_of(request))
     if session_id is None:
         return None
     session = await db(accounts.session, session_id)

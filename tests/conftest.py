@@ -113,6 +113,51 @@ def get_json(url: str, timeout: float = 30) -> Any:
         return json.loads(response.read())
 
 
+class Citizen:
+    """A citizen's conversation through the web service's chat API. The service
+    starts the conversation and gives its id (`sender`) and secret (`token`)
+    once, with the first answer; they are kept here and sent with every later
+    request of the conversation, as the widget does (issue 20)."""
+
+    def __init__(self, kommune: Optional[str] = None) -> None:
+        self.kommune = kommune
+        self.sender: Optional[str] = None
+        self.token: Optional[str] = None
+
+    @property
+    def auth(self) -> Dict[str, Any]:
+        """What proves the conversation (`sender` and `token`) for the other citizen endpoints."""
+        assert self.token, "the conversation has not started yet"
+        return {"sender": self.sender, "token": self.token}
+
+    def body(self, **fields: Any) -> Dict[str, Any]:
+        """A chat request of this conversation: `fields` (None left out), its id and secret, its kommune."""
+        body = {key: value for key, value in fields.items() if value is not None}
+        if self.token:
+            body.update(sender=self.sender, token=self.token)
+        if self.kommune and "kommune" not in body:
+            body["kommune"] = self.kommune
+        return body
+
+    def keep(self, answer: Any) -> Any:
+        if isinstance(answer, dict) and answer.get("token"):
+            self.sender, self.token = answer["sender"], answer["token"]
+        return answer
+
+    async def say(self, client: Any, text: Optional[str] = None, *, payload: Optional[str] = None,
+                  expect: int = 200, **fields: Any) -> Dict[str, Any]:
+        """A message (or a button's payload) through an aiohttp test client; the answer."""
+        response = await client.post("/api/chat", json=self.body(message=text, payload=payload, **fields))
+        answer = await response.json()
+        assert response.status == expect, (response.status, answer)
+        return self.keep(answer)
+
+    def say_to(self, web_url: str, text: Optional[str] = None, *, payload: Optional[str] = None,
+               **fields: Any) -> Dict[str, Any]:
+        """The same against a running web service."""
+        return self.keep(post_json(f"{web_url}/api/chat", self.body(message=text, payload=payload, **fields)))
+
+
 def send(stack: Stack, sender: str, text: str, metadata: Optional[Dict[str, Any]] = None) -> List[Dict[str, Any]]:
     """A citizen message through Rasa's REST channel; returns the bot's messages."""
     body: Dict[str, Any] = {"sender": sender, "message": text}

@@ -10,7 +10,6 @@ import os
 import re
 import subprocess
 import sys
-import uuid
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -26,7 +25,7 @@ from bot.keys import ANALYTICS
 from bot.projections import AnalyticsProjection, events_table
 from bot.stores.accounts import Accounts
 from bot.grouping import group_texts
-from conftest import ROOT, TOKEN, fresh_kommune, get_json, web_settings
+from conftest import ROOT, TOKEN, Citizen, fresh_kommune, get_json, web_settings
 
 PASSWORD = "en-lang-adgangskode"
 CPR_DIGITS = ("010203", "1234")
@@ -58,10 +57,8 @@ async def login(aiohttp_client, app, name):
     return client
 
 
-async def chat(client, who, text, kommune):
-    response = await client.post("/api/chat", json={"sender": who, "message": text, "kommune": kommune})
-    assert response.status == 200, await response.text()
-    return await response.json()
+async def chat(client, who: Citizen, text, kommune):
+    return await who.say(client, text, kommune=kommune)
 
 
 def new_kommune() -> str:
@@ -78,7 +75,7 @@ async def sync(app) -> None:
 async def test_unresolved_log_from_real_conversations(aiohttp_client, app):
     kommune = new_kommune()
     citizen = await aiohttp_client(app)
-    one, two = f"an-{uuid.uuid4().hex[:12]}", f"an-{uuid.uuid4().hex[:12]}"
+    one, two = Citizen(), Citizen()
     await chat(citizen, one, f"xqzt vrøvl plimf mit cpr er {CPR_DIGITS[0]}-{CPR_DIGITS[1]}", kommune)
     await chat(citizen, one, f"hvad bliver vejret i morgen, ring til mig på {PHONE}", kommune)
     await chat(citizen, one, "jeg skal flytte", kommune)
@@ -95,7 +92,7 @@ async def test_unresolved_log_from_real_conversations(aiohttp_client, app):
     by_reason = {}
     for message in messages:
         by_reason.setdefault(message["reason"], []).append(message)
-        assert message["conversation_id"] in (one, two)
+        assert message["conversation_id"] in (one.sender, two.sender)
         assert message["kommune"] == kommune
         assert date.fromisoformat(message["at"][:10])
         assert 1 <= len(message["ranking"]) <= 3
@@ -129,11 +126,11 @@ async def test_unresolved_log_from_real_conversations(aiohttp_client, app):
     assert [a["area"] for a in figures["top_areas"]] and "health_card" in [a["area"] for a in figures["top_areas"]]
 
     # drill-down: the redacted conversation
-    response = await analyst.get(f"/api/analyst/conversations/{one}")
+    response = await analyst.get(f"/api/analyst/conversations/{one.sender}")
     body = await response.json()
     assert any(line["who"] == "borger" and "[CPR]" in line["text"] for line in body["transcript"])
     assert CPR_DIGITS[1] not in json.dumps(body)
-    page = await analyst.get(f"/analyst/conversations/{one}")
+    page = await analyst.get(f"/analyst/conversations/{one.sender}")
     assert page.status == 200 and "[TELEFON]" in await page.text()
 
 
@@ -225,7 +222,7 @@ async def test_label_groups_and_export_valid_training_data(aiohttp_client, app, 
     unknown = ["kan jeg låne en kano af kommunen til sommer", "kano udlejning hos kommunen",
                "hvor lejer man en kano af kommunen", "xqzt vrøvl plimf"]
     for text in unknown:
-        await chat(citizen, f"an-{uuid.uuid4().hex[:12]}", text, kommune)
+        await chat(citizen, Citizen(), text, kommune)
     await sync(app)
     analyst = await login(aiohttp_client, app, "carl")
     response = await analyst.get("/api/analyst/groups", params={"kommune": kommune})
@@ -407,9 +404,10 @@ def test_retention_deletes_and_anonymises_what_is_old(tmp_path, caplog):
 async def test_erasure_of_a_real_conversation(aiohttp_client, app, stack, caplog):
     kommune = new_kommune()
     citizen = await aiohttp_client(app)
-    who = f"an-{uuid.uuid4().hex[:12]}"
-    await chat(citizen, who, "xqzt plimf vrøvl, mit nummer er 23456789", kommune)
-    await chat(citizen, who, "jeg vil tale med et menneske", kommune)
+    person = Citizen()
+    await chat(citizen, person, "xqzt plimf vrøvl, mit nummer er 23456789", kommune)
+    await chat(citizen, person, "jeg vil tale med et menneske", kommune)
+    who = person.sender
     await sync(app)
     analyst = await login(aiohttp_client, app, "carl")
     response = await analyst.get("/api/analyst/unresolved", params={"kommune": kommune, "labelled": "alle"})
@@ -633,9 +631,9 @@ async def test_topics_are_counted_and_can_be_labelled(aiohttp_client, app):
     and labels an unresolved message with a topic for the training data."""
     kommune = new_kommune()
     citizen = await aiohttp_client(app)
-    await chat(citizen, f"tp-{uuid.uuid4().hex[:12]}", "hvornår bliver min skraldespand tømt", kommune)
-    await chat(citizen, f"tp-{uuid.uuid4().hex[:12]}", "/topic{\"topic\": \"bibliotek\"}", kommune)
-    await chat(citizen, f"tp-{uuid.uuid4().hex[:12]}", "plimf zorg vrumt", kommune)
+    await chat(citizen, Citizen(), "hvornår bliver min skraldespand tømt", kommune)
+    await chat(citizen, Citizen(), "/topic{\"topic\": \"bibliotek\"}", kommune)
+    await chat(citizen, Citizen(), "plimf zorg vrumt", kommune)
     await sync(app)
     analyst = await login(aiohttp_client, app, "carl")
     overview = await (await analyst.get("/api/analyst/overview", params={"kommune": kommune})).json()

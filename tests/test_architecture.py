@@ -86,7 +86,7 @@ def test_a_kommune_id_is_checked_in_one_place():
     assert wrong == []
 
 
-STORE_KEYS = {"ACCOUNTS", "ESCALATIONS", "RATINGS", "RETENTION", "SAVED_REPLIES"}
+STORE_KEYS = {"ACCOUNTS", "CONVERSATIONS", "ESCALATIONS", "RATINGS", "RETENTION", "SAVED_REPLIES"}
 
 
 def direct_store_calls(path: Path) -> Iterator[int]:

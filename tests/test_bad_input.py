@@ -8,7 +8,6 @@ import asyncio
 import json
 import urllib.error
 import urllib.request
-import uuid
 from typing import Any, Dict, List, Tuple
 
 import pytest
@@ -16,14 +15,15 @@ import pytest
 from bot.app import create_app
 from bot.keys import RATE_LIMITS
 from bot.ratelimit import ChatRateLimits, Limit, TokenBuckets, client_address
-from conftest import TOKEN, get_json, web_settings
+from conftest import TOKEN, Citizen, get_json, web_settings
 
 NORMAL = "jeg har mistet mit gule sundhedskort"
 DANISH = ("Skriv", "Beskeden", "Feltet", "Forespørgslen", "valg", "mange beskeder")
 
 
-def citizen() -> str:
-    return f"bad-{uuid.uuid4().hex[:12]}"
+def citizen() -> Citizen:
+    """A conversation the service starts with the first accepted message (conftest.Citizen)."""
+    return Citizen()
 
 
 @pytest.fixture
@@ -37,12 +37,22 @@ async def post(client, body: Any) -> Tuple[int, Dict[str, Any]]:
     return response.status, await response.json()
 
 
-def tracker(stack, sender: str) -> Dict[str, Any]:
-    return get_json(f"{stack.rasa_url}/conversations/{sender}/tracker?token={TOKEN}&include_events=ALL")
+def tracker(stack, person: Citizen) -> Dict[str, Any]:
+    assert person.sender, "the conversation has started"
+    return get_json(f"{stack.rasa_url}/conversations/{person.sender}/tracker?token={TOKEN}&include_events=ALL")
 
 
-def user_events(stack, sender: str) -> List[Dict[str, Any]]:
-    return [e for e in tracker(stack, sender)["events"] if e["event"] == "user"]
+def user_events(stack, person: Citizen) -> List[Dict[str, Any]]:
+    if person.sender is None:
+        return []  # nothing was ever accepted: no conversation at all
+    return [e for e in tracker(stack, person)["events"] if e["event"] == "user"]
+
+
+async def say(client, person: Citizen, **fields) -> Tuple[int, Dict[str, Any]]:
+    """A request of the person's conversation (a new one until one is accepted)."""
+    status, answer = await post(client, person.body(**fields))
+    person.keep(answer)
+    return status, answer
 
 
 def solution_ids(messages: List[Dict[str, Any]]) -> List[str]:
@@ -50,9 +60,9 @@ def solution_ids(messages: List[Dict[str, Any]]) -> List[str]:
             if isinstance(m.get("custom"), dict) and m["custom"].get("type") == "solution"]
 
 
-async def goes_on(client, sender: str) -> None:
+async def goes_on(client, person: Citizen) -> None:
     """The conversation goes on: a normal message gets the normal card."""
-    status, answer = await post(client, {"sender": sender, "message": NORMAL})
+    status, answer = await say(client, person, message=NORMAL)
     assert status == 200, answer
     assert solution_ids(answer["messages"]) == ["sundhedskort"]
 
@@ -80,11 +90,14 @@ def assert_danish_error(status: int, answer: Dict[str, Any], expected_status: in
     {"message": "hej " * 501},  # 2004 characters
 ], ids=lambda fields: repr(fields)[:40])
 async def test_a_bad_message_gets_a_danish_error_and_the_conversation_goes_on(client, stack, fields):
-    sender = citizen()
-    status, answer = await post(client, {"sender": sender, **fields})
+    person = citizen()
+    status, answer = await post(client, {**person.body(), **fields})
     assert_danish_error(status, answer)
-    await goes_on(client, sender)
-    assert [e["text"] for e in user_events(stack, sender)] == [NORMAL], "the bad message was not forwarded"
+    await goes_on(client, person)
+    assert [e["text"] for e in user_events(stack, person)] == [NORMAL], "the bad message was not forwarded"
+    status, answer = await post(client, {**person.body(), **fields})  # and within a conversation
+    assert_danish_error(status, answer)
+    assert [e["text"] for e in user_events(stack, person)] == [NORMAL]
 
 
 @pytest.mark.parametrize("body", [[], ["sender", "message"], "hej", 42, True],
@@ -97,7 +110,7 @@ async def test_json_that_is_not_an_object_is_refused(client, body):
 
 @pytest.mark.parametrize("sender", [
     "", " ", "short", "x" * 65, "x" * 10_000, "æøå-borger-1", "borger-🙂-123", "../../x", "../../../etc/passwd",
-    "..%2F..%2Fx", "web-abcdefgh\n", "web-abc\x00defgh", "web abcdefgh", "<script>alert(1)</script>", None, 12345678,
+    "..%2F..%2Fx", "web-abcdefgh\n", "web-abc\x00defgh", "web abcdefgh", "<script>alert(1)</script>", 12345678,
     ["web-abcdefgh"],
 ], ids=lambda sender: repr(sender)[:30])
 async def test_absurd_sender_ids_are_refused_without_echo(client, sender):
@@ -110,10 +123,11 @@ async def test_absurd_sender_ids_are_refused_without_echo(client, sender):
 
 
 async def test_a_bad_sender_does_not_stop_the_real_conversation(client, stack):
-    sender = citizen()
-    status, answer = await post(client, {"sender": "../../" + sender, "message": NORMAL})
+    person = citizen()
+    await goes_on(client, person)
+    status, answer = await post(client, {**person.body(message=NORMAL), "sender": "../../" + person.sender})
     assert_danish_error(status, answer)
-    await goes_on(client, sender)
+    await goes_on(client, person)
 
 
 @pytest.mark.parametrize("text", [
@@ -129,11 +143,11 @@ async def test_a_bad_sender_does_not_stop_the_real_conversation(client, stack):
     '/power_of_attorney{"relation": "xyzzy", "escalation_id": "esc_x"}',
 ])
 async def test_typed_text_never_forces_an_intent_or_sets_a_slot(client, stack, text):
-    sender = citizen()
-    status, answer = await post(client, {"sender": sender, "message": text})
+    person = citizen()
+    status, answer = await say(client, person, message=text)
     assert status == 200, answer
     assert answer["messages"], "a normal answer"
-    state = tracker(stack, sender)
+    state = tracker(stack, person)
     [user] = [e for e in state["events"] if e["event"] == "user"]
     assert not user["text"].lstrip().startswith("/")
     intent = user["parse_data"]["intent"]
@@ -148,7 +162,7 @@ async def test_typed_text_never_forces_an_intent_or_sets_a_slot(client, stack, t
         assert [m for m in answer["messages"] if (m.get("custom") or {}).get("type") == "handoff"], answer
         return
     assert not [e for e in state["events"] if e["event"] == "pause"], "typed text handed the conversation over"
-    await goes_on(client, sender)
+    await goes_on(client, person)
 
 
 @pytest.mark.parametrize("payload", [
@@ -166,16 +180,17 @@ async def test_typed_text_never_forces_an_intent_or_sets_a_slot(client, stack, t
     42,
 ])
 async def test_only_the_bots_own_payloads_are_accepted(client, stack, payload):
-    sender = citizen()
-    response = await client.post("/api/chat", json={"sender": sender, "payload": payload})
+    person = citizen()
+    await say(client, person, message="hej")
+    response = await client.post("/api/chat", json={**person.body(), "payload": payload})
     status, answer = response.status, await response.json()
     assert_danish_error(status, answer)
     if isinstance(payload, str) and payload:
         assert payload not in await response.text()
-    assert user_events(stack, sender) == [], "a refused payload is not forwarded"
-    status, answer = await post(client, {"sender": sender, "payload": '/mitid{"mitid_behov": "ny"}'})
+    assert [e["text"] for e in user_events(stack, person)] == ["hej"], "a refused payload is not forwarded"
+    status, answer = await say(client, person, payload='/mitid{"mitid_behov": "ny"}')
     assert status == 200 and solution_ids(answer["messages"]) == ["mitid"]
-    assert tracker(stack, sender)["slots"]["mitid_behov"] == "ny", "the bot's own button does set its slot"
+    assert tracker(stack, person)["slots"]["mitid_behov"] == "ny", "the bot's own button does set its slot"
 
 
 @pytest.mark.parametrize("text, card", [
@@ -187,18 +202,18 @@ async def test_only_the_bots_own_payloads_are_accepted(client, stack, payload):
     ("שלום 😀 עזרה בבקשה", None),
 ])
 async def test_unusual_characters_get_a_normal_answer_and_are_kept(client, stack, text, card):
-    sender = citizen()
-    status, answer = await post(client, {"sender": sender, "message": text})
+    person = citizen()
+    status, answer = await say(client, person, message=text)
     assert status == 200, answer
     assert answer["messages"] and all(m.get("text") or m.get("custom") for m in answer["messages"])
     if card:
         assert solution_ids(answer["messages"]) == [card]
-    [user] = user_events(stack, sender)
+    [user] = user_events(stack, person)
     assert "\x00" not in user["text"]
     for kept in ("🙈", "👍🏽", "مرحبا", "שלום", "\u202e"):
         if kept in text:
             assert kept in user["text"], "the citizen's text reaches Rasa unchanged"
-    await goes_on(client, sender)
+    await goes_on(client, person)
 
 
 @pytest.mark.parametrize("text", [
@@ -207,17 +222,18 @@ async def test_unusual_characters_get_a_normal_answer_and_are_kept(client, stack
     "<b>hej</b> {{ 7*7 }} ${7*7}",
 ])
 async def test_html_is_never_echoed(client, stack, text):
-    sender = citizen()
-    response = await client.post("/api/chat", json={"sender": sender, "message": text})
+    person = citizen()
+    response = await client.post("/api/chat", json=person.body(message=text))
     assert response.status == 200 and response.content_type == "application/json"
     raw = await response.text()
+    person.keep(await response.json())
     for markup in ("<script", "<img", "<b>"):
         assert markup not in raw, raw
     texts = json.dumps([{k: v for k, v in m.items() if k != "recipient_id"}
                         for m in (await response.json())["messages"]])
     assert "49" not in texts, "no template is evaluated"  # (the random sender id may contain 49)
-    assert user_events(stack, sender)[0]["text"] == text.strip(), "kept as the citizen wrote it"
-    await goes_on(client, sender)
+    assert user_events(stack, person)[0]["text"] == text.strip(), "kept as the citizen wrote it"
+    await goes_on(client, person)
 
 
 def raw_post(url: str, data: bytes, timeout: float = 30) -> Tuple[int, str, str]:
@@ -230,12 +246,11 @@ def raw_post(url: str, data: bytes, timeout: float = 30) -> Tuple[int, str, str]
 
 
 def test_a_1_mib_body_gets_a_clean_413_from_the_real_server(web):
-    sender = citizen()
-    body = json.dumps({"sender": sender, "message": "x" * (1 << 20)}).encode()
+    body = json.dumps({"message": "x" * (1 << 20)}).encode()
     status, content_type, text = raw_post(f"{web.web_url}/api/chat", body)
     assert status == 413 and content_type.startswith("application/json"), text[:200]
     assert "for lang" in json.loads(text)["error"]
-    status, _, text = raw_post(f"{web.web_url}/api/chat", json.dumps({"sender": sender, "message": NORMAL}).encode())
+    status, _, text = raw_post(f"{web.web_url}/api/chat", json.dumps({"message": NORMAL}).encode())
     assert status == 200 and solution_ids(json.loads(text)["messages"]) == ["sundhedskort"]
 
 
@@ -246,13 +261,13 @@ def test_a_1_mib_body_gets_a_clean_413_from_the_real_server(web):
     b"",
 ])
 def test_bytes_that_are_not_json_get_a_danish_400_from_the_real_server(web, stack, data):
-    sender = citizen()
-    status, content_type, text = raw_post(f"{web.web_url}/api/chat", data.replace(b"SENDER", sender.encode()))
+    person = citizen()
+    status, content_type, text = raw_post(f"{web.web_url}/api/chat", data.replace(b"SENDER", b"bad-abcdefgh"))
     assert status == 400 and content_type.startswith("application/json"), text[:200]
     assert "JSON" in json.loads(text)["error"]
-    status, _, text = raw_post(f"{web.web_url}/api/chat", json.dumps({"sender": sender, "message": NORMAL}).encode())
-    assert status == 200 and solution_ids(json.loads(text)["messages"]) == ["sundhedskort"]
-    assert [e["text"] for e in user_events(stack, sender)] == [NORMAL]
+    status, _, text = raw_post(f"{web.web_url}/api/chat", json.dumps({"message": NORMAL}).encode())
+    assert status == 200 and solution_ids(person.keep(json.loads(text))["messages"]) == ["sundhedskort"]
+    assert [e["text"] for e in user_events(stack, person)] == [NORMAL]
 
 
 # --- rate limits -----------------------------------------------------------------------------
@@ -310,28 +325,27 @@ async def limited_client(aiohttp_client, stack, conversation: Limit, address: Li
 
 async def test_too_many_messages_in_one_conversation_get_a_danish_429(aiohttp_client, stack):
     client = await limited_client(aiohttp_client, stack, Limit(3, 0.25), Limit(100, 100))
-    sender = citizen()
+    person = citizen()
     for _ in range(3):
-        status, answer = await post(client, {"sender": sender, "message": NORMAL})
+        status, answer = await say(client, person, message=NORMAL)
         assert status == 200
-    response = await client.post("/api/chat", json={"sender": sender, "message": "hej igen"})
+    response = await client.post("/api/chat", json=person.body(message="hej igen"))
     assert response.status == 429
     assert "Vent lidt" in (await response.json())["error"]
     assert 1 <= int(response.headers["Retry-After"]) <= 4
-    other = citizen()
-    status, _ = await post(client, {"sender": other, "message": NORMAL})
+    status, _ = await say(client, citizen(), message=NORMAL)
     assert status == 200, "another conversation is not held back"
     await asyncio.sleep(int(response.headers["Retry-After"]))
-    await goes_on(client, sender)
-    assert [e["text"] for e in user_events(stack, sender)] == [NORMAL] * 4, "the refused message was not forwarded"
+    await goes_on(client, person)
+    assert [e["text"] for e in user_events(stack, person)] == [NORMAL] * 4, "the refused message was not forwarded"
 
 
 async def test_too_many_messages_from_one_address_get_a_danish_429(aiohttp_client, stack):
     client = await limited_client(aiohttp_client, stack, Limit(100, 100), Limit(3, 0.5))
     senders = [citizen() for _ in range(4)]
     statuses = []
-    for sender in senders:
-        statuses.append((await client.post("/api/chat", json={"sender": sender, "message": "hej"})).status)
+    for person in senders:
+        statuses.append((await say(client, person, message="hej"))[0])
     assert statuses == [200, 200, 200, 429]
     bad = await client.post("/api/chat", data="ikke json", headers={"Content-Type": "application/json"})
     assert bad.status == 429 and 1 <= int(bad.headers["Retry-After"]) <= 2, "the address limit comes first"

@@ -6,9 +6,11 @@ with two web service instances (PostgreSQL, Redis, RabbitMQ):
   on instance 1, sees the preview, saves; a citizen's next message in the
   widget on instance 2 shows the new values; a rollback restores the old
   ones. Nothing is restarted.
-- a citizen saves the conversation ("Gem samtalen") and gives the
-  conversation id to the kommune; the admin finds it, exports it (art. 15)
-  and erases it everywhere (art. 17), in the browser and through the API.
+- a citizen asks for a copy and for erasure of the conversation from the
+  widget itself ("Dine data": bound to the conversation's secret) and is
+  given a reference; the kommune's admin sees the requests, exports the
+  conversation (art. 15) and erases it everywhere (art. 17), in the browser
+  and through the API; nothing is found by a conversation's id (issue 20).
 """
 from __future__ import annotations
 
@@ -17,7 +19,6 @@ import json
 import re
 import urllib.error
 import urllib.request
-import uuid
 from typing import Any, Optional, Tuple
 from urllib.parse import urlparse
 
@@ -26,7 +27,7 @@ import sqlalchemy as sa
 
 from borgerguide.kommuner import registry
 from bot.stores.accounts import Accounts
-from conftest import fresh_kommune, post_json, wait_until, widget_ask
+from conftest import Citizen, fresh_kommune, post_json, wait_until, widget_ask
 
 PASSWORD = "admin-browser-password"
 NEW_PHONE = "33 12 34 56"
@@ -35,10 +36,10 @@ ASK_DAYCARE = "skriv min søn op til vuggestue"
 DAYCARE = "opskrivning_dagtilbud"
 
 
-def chat(web_url: str, kommune: str, text: str, sender: Optional[str] = None) -> Tuple[str, list]:
-    sender = sender or f"probe-{uuid.uuid4().hex[:12]}"
-    body = post_json(f"{web_url}/api/chat", {"sender": sender, "message": text, "kommune": kommune})
-    return sender, body["messages"]
+def chat(web_url: str, kommune: str, text: str, citizen: Optional[Citizen] = None) -> Tuple[Citizen, list]:
+    citizen = citizen or Citizen(kommune)
+    body = citizen.say_to(web_url, text)
+    return citizen, body["messages"]
 
 
 def said(messages: list) -> str:
@@ -169,43 +170,57 @@ def tracker_events(production_web, conversation_id: str) -> int:
         engine.dispose()
 
 
-def test_export_and_erasure_by_conversation_id_in_the_browser(production_web, kommune, browser):
+def test_data_requests_from_the_widget_are_carried_out_by_the_admin_in_the_browser(production_web, kommune,
+                                                                                   browser):
     first, second = production_web.web_urls
-    citizen = browser.new_context(viewport={"width": 1200, "height": 900}, accept_downloads=True).new_page()
+    citizen = browser.new_context(viewport={"width": 1200, "height": 900}).new_page()
     citizen.goto(f"{second}/demo?kommune={kommune}")
     citizen.click("text=Chat med Borgerguiden")
     widget_ask(citizen, "hej jeg hedder Birgitte Mølgaard og har mistet mit sundhedskort")
-    with citizen.expect_download() as saved:
-        citizen.click("text=Gem samtalen")
-    text = open(saved.value.path(), encoding="utf-8").read()
-    conversation_id = re.search(r"Samtale-id: (\S+)", text).group(1)
+    references = {}
+    for kind, label, said in (("export", "En kopi af samtalen", "om en kopi"),
+                              ("erase", "At slette samtalen", "om at slette")):
+        citizen.click("button.link:has-text('Dine data')")
+        citizen.check(f".data-request input[value={kind}]")
+        assert label in citizen.locator(".data-request").inner_text()
+        citizen.click("button.send:has-text('Send anmodningen')")
+        citizen.wait_for_function("said => { const t = document.querySelector('#borgerguide-widget').shadowRoot"
+                                  ".querySelector('.status').textContent; "
+                                  "return t.includes(said) && /nummer [A-Z0-9]{4}-[A-Z0-9]{4}/.test(t); }", arg=said)
+        references[kind] = re.search(r"nummer ([A-Z0-9]{4}-[A-Z0-9]{4})",
+                                     citizen.locator(".status").inner_text()).group(1)
+    state = citizen.evaluate(f"JSON.parse(sessionStorage.getItem('borgerguide-{kommune}'))")
+    conversation_id = state["sender"]
     wait_until(lambda: facts_of(production_web, conversation_id), "the conversation in the kommune's figures")
 
     admin = browser.new_context(viewport={"width": 1200, "height": 900}, accept_downloads=True).new_page()
     log_in(admin, first, f"admin-{kommune}")
     admin.goto(f"{first}/admin/kommuner/{kommune}/persondata")
-    admin.fill("#id", "findes-ikke-" + uuid.uuid4().hex[:8])
-    admin.click("text=Find samtalen")
-    assert admin.locator(".error").count() == 1 and admin.locator("#inventory").count() == 0
-    admin.fill("#id", conversation_id)
-    admin.click("text=Find samtalen")
-    inventory = admin.locator("#inventory").inner_text()
-    assert re.search(r"Samtalens hændelser hos Rasa\s+[1-9]", inventory), inventory
+    table = admin.locator("#requests").inner_text()
+    assert references["export"] in table and references["erase"] in table and "Venter" in table
+    assert conversation_id not in admin.content(), "the admin works with the reference, not the id"
+    row = admin.locator(f"tr[data-reference='{references['export']}']")
     with admin.expect_download() as exported:
-        admin.click("#export")
+        row.locator("a.export").click()
     export = json.loads(open(exported.value.path(), encoding="utf-8").read())
-    assert export["conversation_id"] == conversation_id and export["kommune"] == kommune
+    assert export["reference"] == references["export"] and export["kommune"] == kommune
     citizen_lines = [turn["text"] for turn in export["conversation"] if turn.get("who") == "borger"]
     assert citizen_lines and "[NAVN]" in citizen_lines[0] and "Mølgaard" not in json.dumps(export)
-    admin.click("#erase")  # not confirmed: the browser keeps the form, nothing is erased
+    row.locator("button.done").click()
+    assert "er afsluttet" in admin.locator("#message").inner_text()
+    row = admin.locator(f"tr[data-reference='{references['erase']}']")
+    row.locator("button.erase").click()  # not confirmed: the browser keeps the form, nothing is erased
     assert tracker_events(production_web, conversation_id) > 0
-    admin.check("input[name=confirm]")
-    admin.click("#erase")
+    row.locator("input[name=confirm]").check()
+    row.locator("button.erase").click()
     assert "slettet alle steder" in admin.locator("#message").inner_text()
     assert tracker_events(production_web, conversation_id) == 0
     assert facts_of(production_web, conversation_id) == 0
-    admin.goto(f"{first}/admin/kommuner/{kommune}/persondata?id={conversation_id}")
-    assert admin.locator("#inventory").count() == 0, "nothing is left to find"
+    assert "Venter" not in admin.locator("#requests").inner_text(), "both requests are carried out"
+    # the widget's conversation is gone: its next message starts a new one, and is answered
+    widget_ask(citizen, "mit pas er udløbet")
+    assert citizen.evaluate(f"JSON.parse(sessionStorage.getItem('borgerguide-{kommune}')).sender") != conversation_id
+    assert "Bestil pas" in citizen.locator(".card").last.inner_text()
     citizen.context.close()
     admin.context.close()
 
@@ -231,10 +246,13 @@ class Api:
             return error.code, json.loads(error.read() or b"{}")
 
 
-def test_export_and_erasure_through_the_api(production_web, kommune):
+def test_data_requests_through_the_api(production_web, kommune):
     first, second = production_web.web_urls
-    sender, _ = chat(second, kommune, "mit navn er Jonas Kjærsgaard og jeg skal flytte til Birkevej 12, 4700 Næstved")
+    citizen, _ = chat(second, kommune, "mit navn er Jonas Kjærsgaard og jeg skal flytte til Birkevej 12, 4700 Næstved")
+    sender = citizen.sender
     wait_until(lambda: facts_of(production_web, sender), "the conversation in the kommune's figures")
+    copy = post_json(f"{second}/api/chat/data-request", {**citizen.auth, "kind": "export"})["reference"]
+    erase = post_json(f"{second}/api/chat/data-request", {**citizen.auth, "kind": "erase"})["reference"]
     other = fresh_kommune()
     from prod_stack import PG
 
@@ -242,25 +260,27 @@ def test_export_and_erasure_through_the_api(production_web, kommune):
     Accounts(engine).add_user(f"admin-{other}", PASSWORD, "kommune_admin", other)
     engine.dispose()
     stranger = Api(first, f"admin-{other}")
-    for method, path in (("GET", f"/api/admin/kommuner/{other}/conversations/{sender}"),
-                         ("GET", f"/api/admin/kommuner/{other}/conversations/{sender}/export"),
-                         ("POST", f"/api/admin/kommuner/{other}/conversations/{sender}/erase")):
+    for method, path in (("GET", f"/api/admin/kommuner/{other}/data-requests/{copy}"),
+                         ("GET", f"/api/admin/kommuner/{other}/data-requests/{copy}/export"),
+                         ("POST", f"/api/admin/kommuner/{other}/data-requests/{erase}/erase")):
         status, body = stranger.call(method, path, {"confirm": True} if method == "POST" else None)
         assert status == 404 and "Jonas" not in json.dumps(body), (path, status, body)
+    assert copy not in json.dumps(stranger.call("GET", f"/api/admin/kommuner/{other}/data-requests")[1])
 
     api = Api(first, f"admin-{kommune}")
-    base = f"/api/admin/kommuner/{kommune}/conversations/{sender}"
-    status, found = api.call("GET", base)
-    assert status == 200 and found["tracker_events"] > 0 and found["kommune"] == kommune
-    status, export = api.call("GET", base + "/export")
+    base = f"/api/admin/kommuner/{kommune}/data-requests"
+    status, found = api.call("GET", f"{base}/{erase}")
+    assert status == 200 and found["kept"]["tracker_events"] > 0 and found["request"]["status"] == "open"
+    status, export = api.call("GET", f"{base}/{copy}/export")
     assert status == 200 and export["conversation"]
     assert "Kjærsgaard" not in json.dumps(export) and "Birkevej 12" not in json.dumps(export)
-    status, refused = api.call("POST", base + "/erase", {})
+    status, refused = api.call("POST", f"{base}/{erase}/erase", {})
     assert status == 400 and "Bekræft" in refused["error"]
-    assert api.call("GET", base)[1]["tracker_events"] == found["tracker_events"], "nothing lost on a refusal"
-    status, erased = api.call("POST", base + "/erase", {"confirm": True})
-    assert status == 200 and erased["tracker_events"] == found["tracker_events"] and erased["conversations"] == 1
-    assert api.call("GET", base)[0] == 404
+    assert api.call("GET", f"{base}/{erase}")[1]["kept"]["tracker_events"] == found["kept"]["tracker_events"], \
+        "nothing lost on a refusal"
+    status, erased = api.call("POST", f"{base}/{erase}/erase", {"confirm": True})
+    assert status == 200 and erased["tracker_events"] == found["kept"]["tracker_events"] and erased["conversations"] == 1
+    assert api.call("GET", f"{base}/{erase}")[1]["request"]["status"] == "done"
     assert tracker_events(production_web, sender) == 0
     status, audit = api.call("GET", f"/api/admin/kommuner/{kommune}/audit")
     entries = [e for e in audit["entries"] if e["action"] in ("conversation_exported", "conversation_erased")]

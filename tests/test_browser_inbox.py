@@ -3,13 +3,12 @@ Playwright): citizen text with HTML/JS appears as inert text."""
 from __future__ import annotations
 
 import os
-import uuid
 
 import pytest
 
 from bot.stores.accounts import Accounts
 from borgerguide.db import engine_for
-from conftest import ROOT, post_json
+from conftest import ROOT, Citizen
 
 PASSWORD = "browser-test-password"
 
@@ -23,10 +22,10 @@ def staff_account():
 
 
 def test_citizen_html_is_inert_text_in_the_inbox(web, browser):
-    sender = f"browser-{uuid.uuid4().hex[:12]}"
+    citizen = Citizen()
     attack = '<img src=x onerror="document.title=\'pwned\'"><script>document.title="pwned"</script>'
-    post_json(f"{web.web_url}/api/chat", {"sender": sender, "message": attack + " hjælp mig"})
-    body = post_json(f"{web.web_url}/api/chat", {"sender": sender, "message": "jeg vil tale med en medarbejder"})
+    citizen.say_to(web.web_url, attack + " hjælp mig")
+    body = citizen.say_to(web.web_url, "jeg vil tale med en medarbejder")
     escalation_id = [m["custom"] for m in body["messages"] if (m.get("custom") or {}).get("type") == "handoff"][0]["escalation_id"]
 
     page = browser.new_page(viewport={"width": 1200, "height": 900})

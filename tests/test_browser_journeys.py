@@ -30,7 +30,7 @@ import json
 import re
 import threading
 import time
-import uuid
+
 from typing import Any, Dict, Iterator, List
 
 import pytest
@@ -38,7 +38,7 @@ import sqlalchemy as sa
 
 from borgerguide.kommuner import registry
 from bot.stores.accounts import Accounts
-from conftest import ROOT, TOKEN, fresh_kommune, post_json, running, wait_until
+from conftest import ROOT, TOKEN, Citizen, fresh_kommune, running, wait_until
 
 PASSWORD = "journey-staff-password"
 SHOTS = ROOT / "test-artifacts" / "journeys"
@@ -439,11 +439,10 @@ def test_the_inbox_as_a_days_tool(production_web, browser):
     asked = ["jeg har mistet mit gule sundhedskort", "hvordan skifter jeg min læge", "mit pas er udløbet"]
     senders = []
     for text in asked:  # three citizens, oldest first
-        sender = f"inbox-{uuid.uuid4().hex[:12]}"
-        post_json(f"{first}/api/chat", {"sender": sender, "message": text, "kommune": kommune})
-        post_json(f"{first}/api/chat", {"sender": sender, "message": "jeg vil tale med en medarbejder",
-                                        "kommune": kommune})
-        senders.append(sender)
+        talker = Citizen(kommune)
+        talker.say_to(first, text)
+        talker.say_to(first, "jeg vil tale med en medarbejder")
+        senders.append(talker.sender)
     anna = staff_page(browser, second, f"anna-{kommune}")
     cases = anna.locator("#cases .case")
     wait_until(lambda: cases.count() == 3, "three cases waiting", 30)
@@ -532,9 +531,7 @@ def test_a_new_case_sounds_and_counts_in_the_tab_title(production_web, browser):
     staff = staff_page(browser, staff_url, f"anna-{kommune}")
     staff.locator("body").click()  # a browser plays sound after the first click on the page
     assert staff.title() == "Indbakke – Borgerguide"
-    sender = f"ding-{uuid.uuid4().hex[:12]}"
-    post_json(f"{production_web.web_urls[0]}/api/chat", {"sender": sender, "message": "jeg vil tale med en medarbejder",
-                                                          "kommune": kommune})
+    Citizen(kommune).say_to(production_web.web_urls[0], "jeg vil tale med en medarbejder")
     staff.wait_for_function("() => document.title.startsWith('(1) Indbakke')", timeout=WAIT_MS)
     assert staff.evaluate("window.__tones") >= 1, "a sound"
     assert "Ny henvendelse" in staff.locator("#new").inner_text()
@@ -553,10 +550,9 @@ def test_messages_from_both_sides_at_once_arrive_once_and_in_order(production_we
 
     kommune = staff_kommune(production_web)
     first, second = production_web.web_urls
-    sender = f"both-{uuid.uuid4().hex[:12]}"
-    body = post_json(f"{first}/api/chat", {"sender": sender, "message": "jeg vil tale med en medarbejder",
-                                           "kommune": kommune, "cursor": 0})
-    token, cursor = body["token"], body["cursor"]
+    talker = Citizen(kommune)
+    body = talker.say_to(first, "jeg vil tale med en medarbejder", cursor=0)
+    sender, token, cursor = talker.sender, talker.token, body["cursor"]
     escalation_id = body["handoff"]["escalation_id"]
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
@@ -576,8 +572,7 @@ def test_messages_from_both_sides_at_once_arrive_once_and_in_order(production_we
     def citizen() -> None:
         nonlocal cursor
         for i in range(6):
-            answer = post_json(f"{first if i % 2 else second}/api/chat", {
-                "sender": sender, "message": f"besked nummer {i}", "kommune": kommune, "cursor": cursor})
+            answer = talker.say_to(first if i % 2 else second, f"besked nummer {i}", cursor=cursor)
             seen.extend(m for m in answer["feed"] if m["id"] >= cursor)
             cursor = max(cursor, answer["cursor"])
 

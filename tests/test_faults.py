@@ -14,13 +14,12 @@ import socket
 import time
 import urllib.error
 import urllib.request
-import uuid
 from typing import Any, Dict, List, Tuple
 
 import pytest
 
 from bot.app import create_app
-from conftest import TOKEN, get_json, web_settings
+from conftest import TOKEN, Citizen, get_json, web_settings
 from launch.rasa_server import DEFAULT_ACTION_TIMEOUT, FAULT_TEXT
 
 NORMAL = "jeg har mistet mit gule sundhedskort"
@@ -28,8 +27,8 @@ NORMAL = "jeg har mistet mit gule sundhedskort"
 ANSWER_WITHIN = DEFAULT_ACTION_TIMEOUT + 3.0
 
 
-def citizen() -> str:
-    return f"fault-{uuid.uuid4().hex[:12]}"
+def citizen() -> Citizen:
+    return Citizen()
 
 
 @pytest.fixture
@@ -48,12 +47,12 @@ def actions_back(stack):
     stack.start_actions()
 
 
-async def chat(client, sender: str, **fields: Any) -> Tuple[float, Dict[str, Any]]:
+async def chat(client, person: Citizen, **fields: Any) -> Tuple[float, Dict[str, Any]]:
     started = time.monotonic()
-    response = await client.post("/api/chat", json={"sender": sender, **fields})
+    response = await client.post("/api/chat", json=person.body(**fields))
     elapsed = time.monotonic() - started
     assert response.status == 200, await response.text()
-    return elapsed, await response.json()
+    return elapsed, person.keep(await response.json())
 
 
 def is_fault_answer(messages: List[Dict[str, Any]]) -> bool:
@@ -66,8 +65,8 @@ def solution_ids(messages: List[Dict[str, Any]]) -> List[str]:
             if isinstance(m.get("custom"), dict) and m["custom"].get("type") == "solution"]
 
 
-def user_texts(stack, sender: str) -> List[str]:
-    tracker = get_json(f"{stack.rasa_url}/conversations/{sender}/tracker?token={TOKEN}&include_events=ALL")
+def user_texts(stack, person: Citizen) -> List[str]:
+    tracker = get_json(f"{stack.rasa_url}/conversations/{person.sender}/tracker?token={TOKEN}&include_events=ALL")
     return [e["text"] for e in tracker["events"] if e["event"] == "user"]
 
 
@@ -135,7 +134,7 @@ async def test_an_action_server_restart_mid_clarification_loses_nothing(client, 
     stack.start_actions()
     _, answer = await chat(client, sender, message="næste", kommune="aarhus")
     assert answer["messages"] and not is_fault_answer(answer["messages"])
-    tracker = get_json(f"{stack.rasa_url}/conversations/{sender}/tracker?token={TOKEN}")
+    tracker = get_json(f"{stack.rasa_url}/conversations/{sender.sender}/tracker?token={TOKEN}")
     assert tracker["slots"]["area"] == "report_move" and tracker["slots"]["solution_id"] == "flytning"
     assert user_texts(stack, sender) == ["jeg skal flytte", question["buttons"][0]["payload"], "næste"]
 
@@ -150,7 +149,7 @@ async def test_a_slow_rasa_gets_a_danish_answer_from_the_web_service_in_time(aio
         settings = dataclasses.replace(web_settings(stack), rasa_url=f"http://127.0.0.1:{port}", rasa_timeout=1.0)
         client = await aiohttp_client(create_app(settings))
         started = time.monotonic()
-        response = await client.post("/api/chat", json={"sender": citizen(), "message": NORMAL})
+        response = await client.post("/api/chat", json={"message": NORMAL})
         elapsed = time.monotonic() - started
     assert response.status == 503 and "Prøv igen om lidt" in (await response.json())["error"]
     assert elapsed < 3

@@ -14,7 +14,7 @@ from borgerguide.db import engine_for
 from bot.app import create_app
 from bot.stores.accounts import Accounts
 from bot.routes.staff import RESUME_TEXT
-from conftest import TOKEN, get_json, web_settings
+from conftest import TOKEN, Citizen, get_json, web_settings
 
 PASSWORD = "en-lang-adgangskode"
 
@@ -50,14 +50,13 @@ async def staff_client(aiohttp_client, app, name="anna"):
     return client
 
 
-def sender() -> str:
-    return f"handoff-{uuid.uuid4().hex[:12]}"
+def sender() -> Citizen:
+    """A citizen's conversation (the service gives its id and secret with the first answer)."""
+    return Citizen()
 
 
-async def chat(client, who, text):
-    response = await client.post("/api/chat", json={"sender": who, "message": text})
-    assert response.status == 200, await response.text()
-    return await response.json()
+async def chat(client, who: Citizen, text):
+    return await who.say(client, text)
 
 
 def handoffs(body):
@@ -72,9 +71,7 @@ async def test_the_whole_loop(citizen, aiohttp_client, app, stack):
     assert handoff["reason"] == "requested_by_citizen" and handoff["mode"] == "live"
     assert body["handoff"]["escalation_id"] == handoff["escalation_id"]
     assert body["handoff"]["status"] == "open" and body["handoff"]["position"] >= 1
-    token = body["token"]
-
-    tracker = get_json(f"{stack.rasa_url}/conversations/{who}/tracker?token={TOKEN}")
+    tracker = get_json(f"{stack.rasa_url}/conversations/{who.sender}/tracker?token={TOKEN}")
     assert tracker["paused"] is True
     assert any(((e.get("data") or {}).get("custom") or {}).get("type") == "handoff"
                for e in tracker["events"] if e["event"] == "bot")
@@ -101,14 +98,14 @@ async def test_the_whole_loop(citizen, aiohttp_client, app, stack):
     reply = await anna.post(escalation_url + "/reply", json={"text": "Hej, jeg hedder Anna. Hvad drejer det sig om?"},
                             headers={"X-CSRF-Token": anna.csrf})
     assert reply.status == 200
-    polled = await (await citizen.get("/api/chat/messages", params={"sender": who, "token": token, "since": "0"})).json()
+    polled = await (await citizen.get("/api/chat/messages", params={**who.auth, "since": "0"})).json()
     staff_lines = [m for m in polled["messages"] if m.get("staff")]
     assert staff_lines[-1]["text"] == "Hej, jeg hedder Anna. Hvad drejer det sig om?"
 
     resolved = await anna.post(escalation_url + "/resolve", json={"outcome": "solved"},
                                headers={"X-CSRF-Token": anna.csrf})
     assert resolved.status == 200
-    polled = await (await citizen.get("/api/chat/messages", params={"sender": who, "token": token, "since": "0"})).json()
+    polled = await (await citizen.get("/api/chat/messages", params={**who.auth, "since": "0"})).json()
     assert polled["messages"][-1]["text"] == RESUME_TEXT
     assert polled["paused"] is False and polled["handoff"] is None
 
@@ -162,7 +159,7 @@ async def test_callback_request_is_stored_with_consent_only(citizen, aiohttp_cli
     who = sender()
     body = await chat(citizen, who, "jeg vil gerne ringes op af en medarbejder")
     [handoff] = handoffs(body)
-    base = {"sender": who, "token": body["token"], "escalation_id": handoff["escalation_id"],
+    base = {**who.auth, "escalation_id": handoff["escalation_id"],
             "phone": "12345678", "time": "i morgen formiddag"}
     assert (await citizen.post("/api/chat/callback", json=base)).status == 400, "consent is required"
     assert (await citizen.post("/api/chat/callback", json={**base, "consent": True, "phone": "ring"})).status == 400
@@ -203,8 +200,9 @@ async def test_session_cookie_is_httponly_and_strict(aiohttp_client, app):
 
 async def test_a_citizen_cannot_read_another_conversation(citizen):
     mine, other = sender(), sender()
-    body = await chat(citizen, mine, "hej")
-    response = await citizen.get("/api/chat/messages", params={"sender": other, "token": body["token"]})
+    await chat(citizen, mine, "hej")
+    await chat(citizen, other, "hej")
+    response = await citizen.get("/api/chat/messages", params={"sender": other.sender, "token": mine.token})
     assert response.status == 403
 
 
@@ -268,7 +266,7 @@ async def test_an_unclaimed_live_handoff_offers_a_callback_once(aiohttp_client, 
     who = sender()
     body = await chat(citizen, who, "jeg vil tale med en medarbejder")
     assert body["handoff"]["mode"] == "live" and body["handoff"]["offer_callback"] is True
-    params = {"sender": who, "token": body["token"], "since": "0"}
+    params = {**who.auth, "since": "0"}
     first = await (await citizen.get("/api/chat/messages", params=params)).json()
     second = await (await citizen.get("/api/chat/messages", params=params)).json()
     offers = [m for m in second["messages"] if "ringes op" in (m.get("text") or "")]
@@ -302,7 +300,7 @@ async def test_staff_and_analysts_publish_operational_notices(aiohttp_client, ap
     bad = await carl.post("/api/notices", json={**notice, "areas": "alle"}, headers={"X-CSRF-Token": carl.csrf})
     assert bad.status == 400 and "areas" in (await bad.json())["error"]
 
-    response = await citizen.post("/api/chat", json={"sender": sender(), "message": "jeg kan ikke finde mit brev i digital post",
+    response = await citizen.post("/api/chat", json={"message": "jeg kan ikke finde mit brev i digital post",
                                                      "kommune": "odense"})
     messages = (await response.json())["messages"]
     assert messages[0]["text"] == "Driftsmeddelelse: Digital Post er ustabil i dag"
@@ -320,19 +318,16 @@ async def test_the_conversation_reads_on_from_a_cursor(citizen):
     back from the widget's cursor (so a staff reply that came meanwhile is in
     it too), and nothing before the cursor comes again."""
     who = sender()
-    first = await (await citizen.post("/api/chat", json={"sender": who, "message": "mit pas er udløbet",
-                                                         "cursor": 0})).json()
+    first = await who.say(citizen, "mit pas er udløbet", cursor=0)
     ids = [m["id"] for m in first["feed"]]
     assert ids == sorted(ids) and first["cursor"] > ids[-1]
     assert [m.get("text") for m in first["feed"]] == [m.get("text") for m in first["messages"]]
-    second = await (await citizen.post("/api/chat", json={"sender": who, "message": "hvad koster det",
-                                                          "cursor": first["cursor"]})).json()
+    second = await who.say(citizen, "hvad koster det", cursor=first["cursor"])
     assert second["feed"] and min(m["id"] for m in second["feed"]) >= first["cursor"]
-    polled = await (await citizen.get("/api/chat/messages", params={
-        "sender": who, "token": first["token"], "cursor": str(second["cursor"])})).json()
+    polled = await (await citizen.get("/api/chat/messages", params={**who.auth, "cursor": str(second["cursor"])})).json()
     assert polled["messages"] == [] and polled["cursor"] == second["cursor"]
     for bad in (-1, "to", True, 1.5):
-        response = await citizen.post("/api/chat", json={"sender": who, "message": "hej", "cursor": bad})
+        response = await citizen.post("/api/chat", json=who.body(message="hej", cursor=bad))
         assert response.status == 400 and "cursor" in (await response.json())["error"]
 
 
@@ -366,8 +361,7 @@ async def test_notes_assignment_saved_replies_and_closing_an_unclaimed_case(citi
     detail = await (await anna.get(url)).json()
     assert [h["kind"] for h in detail["history"]][-2:] == ["note", "assigned"]
     assert detail["view"]["area_name"] == "Gult sundhedskort" and detail["view"]["status_text"] == "I gang"
-    polled = await (await citizen.get("/api/chat/messages", params={"sender": who, "token": body["token"],
-                                                                      "cursor": "0"})).json()
+    polled = await (await citizen.get("/api/chat/messages", params={**who.auth, "cursor": "0"})).json()
     assert "Har ringet" not in str(polled), "an internal note never reaches the citizen"
 
     # a case nobody has taken: closing it takes it first, and the citizen is told
@@ -377,6 +371,5 @@ async def test_notes_assignment_saved_replies_and_closing_an_unclaimed_case(citi
     closed = await anna.post(f"/api/staff/escalations/{second['escalation_id']}/resolve", json={"outcome": "other"},
                              headers=csrf)
     assert (await closed.json())["escalation"]["claimed_by"] == "anna"
-    polled = await (await citizen.get("/api/chat/messages", params={"sender": other, "token": body["token"],
-                                                                      "cursor": "0"})).json()
+    polled = await (await citizen.get("/api/chat/messages", params={**other.auth, "cursor": "0"})).json()
     assert polled["messages"][-1]["text"] == RESUME_TEXT and polled["handoff"] is None

@@ -42,14 +42,14 @@ async def test_the_web_service_sends_each_conversation_to_its_own_rasa(aiohttp_c
     dead = f"http://127.0.0.1:{free_port()}"
     settings = dataclasses.replace(web_settings(stack), rasa_urls=(stack.rasa_url, dead))
     client = await aiohttp_client(create_app(settings))
-    for i in range(6):
-        sender = f"stickytest{i:03d}"
-        response = await client.post("/api/chat", json={"sender": sender, "message": "hej"})
-        if rasa_url_for(settings, sender) == stack.rasa_url:
-            assert response.status == 200, await response.text()
-            assert (await response.json())["messages"]
-        else:
-            assert response.status == 503
+    statuses = []
+    for _ in range(16):  # the service makes each conversation's id: both servers get some (all on one: 2 in 65536)
+        response = await client.post("/api/chat", json={"message": "hej"})
+        statuses.append(response.status)
+        if response.status == 200:
+            answer = await response.json()
+            assert answer["messages"] and rasa_url_for(settings, answer["sender"]) == stack.rasa_url
+    assert set(statuses) == {200, 503}, statuses
 
 
 def test_conversations_come_from_the_projects_own_test_material():

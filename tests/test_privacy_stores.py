@@ -14,7 +14,7 @@ from typing import Iterable, List, Tuple
 
 import sqlalchemy as sa
 
-from conftest import wait_until
+from conftest import Citizen, wait_until
 
 # what the citizen writes, and the pieces of it that must never be stored
 CONVERSATION = [
@@ -24,10 +24,14 @@ CONVERSATION = [
     "min mor Fatima har demens og sclerose, kan hun få en rollator",
     "pengene skal ind på reg 1234 konto 0012345678",
     "mit pasnummer er 206543987",
+    # look-alike characters (issue 20): a hyphen, a minus sign, full-width digits, no-break spaces
+    "min datters cpr er 230411\u20104321, min mands er 040561\u22129876, ring på ２８ ９１ ４７ ３６ eller "
+    "31\u00a082\u00a064\u00a095",
     "jeg vil tale med en medarbejder",
 ]
 SECRETS = ["Mølgaard", "120356", "23 45 67 89", "birgitte.molgaard", "Birkevej", "5000 Odense", "Fatima",
-           "demens", "sclerose", "0012345678", "206543987"]
+           "demens", "sclerose", "0012345678", "206543987", "230411", "040561", "２８ ９１", "28 91 47 36",
+           "31\u00a082", "31 82 64 95", "31826495"]
 CALLBACK = {"phone": "24681357", "name": "Hanne Kryger", "time": "efter kl 14, spørg efter Hanne Kryger"}
 KEPT_WITH_CONSENT = {("escalations", "callback_phone"), ("escalations", "callback_name")}
 
@@ -40,17 +44,16 @@ def post(url: str, body: dict) -> dict:
 
 def talk(web_url: str, kommune: str = "aarhus") -> str:
     """The conversation through the public endpoint, a callback request and a rating."""
-    sender = f"privacy-{uuid.uuid4().hex[:12]}"
-    answers = [post(f"{web_url}/api/chat", {"sender": sender, "message": text, "kommune": kommune})
-               for text in CONVERSATION]
-    answer = answers[-1]
+    citizen = Citizen(kommune)
+    answers = [citizen.say_to(web_url, text) for text in CONVERSATION]
     handoff = next(m["custom"] for a in answers for m in a["messages"]
                    if (m.get("custom") or {}).get("type") == "handoff")
-    post(f"{web_url}/api/chat/callback", {"sender": sender, "token": answer["token"], "consent": True,
+    post(f"{web_url}/api/chat/callback", {**citizen.auth, "consent": True,
                                           "escalation_id": handoff["escalation_id"], **CALLBACK})
-    post(f"{web_url}/api/chat/rating", {"sender": sender, "token": answer["token"], "score": 2, "kommune": kommune,
+    post(f"{web_url}/api/chat/rating", {**citizen.auth, "score": 2,
                                         "comment": "Birgitte Mølgaard her, min demens gør det svært"})
-    return sender
+    assert citizen.sender
+    return citizen.sender
 
 
 def rows(engine: sa.engine.Engine) -> Iterable[Tuple[str, str, str]]:

@@ -33,7 +33,7 @@ from typing import Any, Dict, List, Tuple
 
 import pytest
 
-from conftest import TOKEN, post_json, running, wait_until
+from conftest import TOKEN, Citizen, post_json, running, wait_until
 from prod_stack import PG, ProductionStack, ServerMissing, require_servers
 from stack import ROOT, free_port, wait_for
 
@@ -260,10 +260,12 @@ def test_messages_of_one_conversation_at_the_same_moment_on_two_instances(produc
 
 def test_a_hand_off_through_the_public_endpoint_becomes_an_escalation_via_rabbitmq(production):
     prod: ProductionStack = production["stack"]
-    sender = f"prodhand-{uuid.uuid4().hex[:10]}"
+    citizen = Citizen("aarhus")
     for text in ("hej mit cpr er 010203-1234", "jeg vil tale med en medarbejder"):
-        status, body = http("POST", f"{prod.web_url}/api/chat", {"sender": sender, "message": text, "kommune": "aarhus"})
+        status, body = http("POST", f"{prod.web_url}/api/chat", citizen.body(message=text))
         assert status == 200, body
+        citizen.keep(body)
+    sender = citizen.sender
     handoffs = [m["custom"] for m in body["messages"] if (m.get("custom") or {}).get("type") == "handoff"]
     assert len(handoffs) == 1
     assert body["handoff"] and body["handoff"]["escalation_id"] == handoffs[0]["escalation_id"], \
@@ -284,9 +286,10 @@ def test_a_hand_off_through_the_public_endpoint_becomes_an_escalation_via_rabbit
 def test_a_store_outage_fails_loudly_and_everything_recovers(production, store, named):
     prod: ProductionStack = production["stack"]
     proxy: Proxy = production[store]
-    sender = f"outage-{uuid.uuid4().hex[:10]}"
-    status, body = http("POST", f"{prod.web_url}/api/chat", {"sender": sender, "message": "jeg skal flytte"})
+    citizen = Citizen()
+    status, body = http("POST", f"{prod.web_url}/api/chat", citizen.body(message="jeg skal flytte"))
     assert status == 200 and body["messages"], body
+    sender = citizen.keep(body)["sender"]
     proxy.cut()
     try:
         status, health = http("GET", f"{prod.web_url}/health", timeout=20)
@@ -297,14 +300,14 @@ def test_a_store_outage_fails_loudly_and_everything_recovers(production, store, 
         status, stores = http("GET", f"{prod.rasa_urls[0]}/health/stores", timeout=20)
         assert status == 503 and stores["status"] == "failing", stores
         started = time.monotonic()
-        status, body = http("POST", f"{prod.web_url}/api/chat", {"sender": sender, "message": "inden for danmark"})
+        status, body = http("POST", f"{prod.web_url}/api/chat", citizen.body(message="inden for danmark"))
         assert status in (502, 503) and "ikke tilgængelig" in body["error"], (status, body)
         assert time.monotonic() - started < 20, "a clear error, not a long hang"
     finally:
         proxy.restore()
     wait_until(lambda: http("GET", f"{prod.web_url}/health")[0] == 200, "the health check recovers")
     # the conversation goes on where it was: the question about moving is still open
-    status, body = http("POST", f"{prod.web_url}/api/chat", {"sender": sender, "message": "inden for danmark"})
+    status, body = http("POST", f"{prod.web_url}/api/chat", citizen.body(message="inden for danmark"))
     assert status == 200, body
     events = tracker(prod.rasa_urls[0], sender)["events"]
     cards = [m["custom"]["solution_id"] for m in body["messages"] if (m.get("custom") or {}).get("type") == "solution"]

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from borgerguide.redaction import redact
 
 
@@ -65,7 +68,197 @@ def test_personal_data_is_replaced(text, expected):
         "kl. 10-15",
         "",
         "999999-9999 er ikke en dato",
+        "ring 2 gange, hvis ingen svarer",
+        "jeg vil gerne have 2 pas",
+        "jeg fik sygedagpenge 1. maj",
+        "mit barn starter i børnehave 1. august",
+        "jeg skrev til Udbetaling Danmark 1. maj",
+        "kl. 10–15 3500 kr.",
     ],
 )
 def test_ordinary_text_is_kept(text):
+    assert redact(text) == text
+
+
+# --- look-alike characters (issue 20): what a keyboard, a phone or a copy from a PDF writes ---------------
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("mit cpr er 010203\u20101234", "mit cpr er [CPR]"),  # hyphen
+        ("mit cpr er 010203\u20111234", "mit cpr er [CPR]"),  # non-breaking hyphen
+        ("mit cpr er 010203\u20141234", "mit cpr er [CPR]"),  # em dash
+        ("mit cpr er 010203\u22121234", "mit cpr er [CPR]"),  # minus sign
+        ("mit cpr er 010203_1234", "mit cpr er [CPR]"),
+        ("mit cpr er ０１０２０３－１２３４", "mit cpr er [CPR]"),  # full-width
+        ("mit cpr er ٠١٠٢٠٣-١٢٣٤", "mit cpr er [CPR]"),  # Arabic-Indic digits
+        ("mit cpr er 010203\u00a01234", "mit cpr er [CPR]"),
+        ("mit cpr er 0102\u200b03-1234", "mit cpr er [CPR]"),  # a zero-width space inside
+        ("ring på 12\u00a034\u00a056\u00a078", "ring på [TELEFON]"),
+        ("ring på 12\u202f34\u202f56\u202f78", "ring på [TELEFON]"),
+        ("ring på ２３ ４５ ６７ ８９", "ring på [TELEFON]"),
+        ("ring på (+45) 23 45 67 89", "ring på [TELEFON]"),
+        ("ring på +45\u00a02345\u00a06789", "ring på [TELEFON]"),
+        ("skriv til anna.hansen＠example.dk", "skriv til [EMAIL]"),
+        ("skriv til anna.hansen(at)example.dk", "skriv til [EMAIL]"),
+        ("skriv til anna.hansen [at] example.dk", "skriv til [EMAIL]"),
+        ("skriv til jørgen.møller@example.dk", "skriv til [EMAIL]"),
+        # the citizen's own text is kept as written around what is removed
+        ("ring\u00a0på 12\u00a034\u00a056\u00a078\u00a0– tak", "ring\u00a0på [TELEFON]\u00a0– tak"),
+    ],
+)
+def test_look_alike_characters_do_not_hide_personal_data(text, expected):
+    assert redact(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "Borgerservice har åbent kl.\u00a010–15",
+    "Lyngby\u2011Taarbæk Kommune – hvornår har I åbent?",
+    "jeg skal flytte 1.\u00a0maj — kan I hjælpe?",
+    "\ufeffhej, jeg har mistet mit sundhedskort",
+    "ﬁnd min side på borger.dk",
+])
+def test_typography_in_clean_text_is_kept_as_written(text):
+    assert redact(text) == text
+
+
+# --- property-based: the many ways people and keyboards write a number or an address ----------------------
+
+DIGITS = {  # digit sets a citizen's keyboard or a copied text may give
+    "ascii": "0123456789",
+    "full-width": "".join(chr(0xFF10 + d) for d in range(10)),
+    "arabic-indic": "".join(chr(0x0660 + d) for d in range(10)),
+    "persian": "".join(chr(0x06F0 + d) for d in range(10)),
+    "math-bold": "".join(chr(0x1D7CE + d) for d in range(10)),
+}
+DASHES = ["-", "\u2010", "\u2011", "\u2012", "\u2013", "\u2014", "\u2015", "\u2212", "\ufe63", "\uff0d", "_"]
+SPACES = [" ", "\u00a0", "\u202f", "\u2009", "\u2007", "\u2002", "\u3000"]
+INVISIBLE = ["\u200b", "\u00ad", "\u2060", "\ufeff"]
+
+
+
+def _digits(draw, digits: str) -> str:
+    """The digits in one digit set (a keyboard writes a whole number in one), with now and then an invisible
+    character between two of them (copied from a PDF or a web page)."""
+    chosen = DIGITS[draw(st.sampled_from(sorted(DIGITS)))]
+    out = []
+    for digit in digits:
+        if out and draw(st.integers(0, 19)) == 0:
+            out.append(draw(st.sampled_from(INVISIBLE)))
+        out.append(chosen[int(digit)])
+    return "".join(out)
+
+
+def _gap(draw, dash_too: bool = True) -> str:
+    """What people put between groups of digits: nothing, a space of any kind, a dash of any kind."""
+    kind = draw(st.sampled_from(["none", "space", "dash", "spaced dash"] if dash_too else ["none", "space"]))
+    if kind == "none":
+        return ""
+    if kind == "space":
+        return draw(st.sampled_from(SPACES))
+    dash = draw(st.sampled_from(DASHES))
+    return dash if kind == "dash" else draw(st.sampled_from(SPACES)) + dash + draw(st.sampled_from(SPACES))
+
+
+@st.composite
+def cpr_numbers(draw) -> str:
+    day = draw(st.integers(1, 28))
+    month = draw(st.integers(1, 12))
+    year = draw(st.integers(0, 99))
+    serial = draw(st.integers(0, 9999))
+    date = f"{day:02d}{month:02d}{year:02d}"
+    if draw(st.booleans()):  # 010203-1234, 0102031234, 010203 1234 ...
+        written = _digits(draw, date)
+    else:  # 01.02.03-1234, 01 02 03 1234, 01/02/03-1234
+        separator = draw(st.sampled_from([".", "/", "-"] + SPACES))
+        written = separator.join(_digits(draw, date[i:i + 2]) for i in (0, 2, 4))
+    return written + _gap(draw) + _digits(draw, f"{serial:04d}")
+
+
+@st.composite
+def phone_numbers(draw) -> str:
+    digits = str(draw(st.integers(2, 9))) + "".join(str(draw(st.integers(0, 9))) for _ in range(7))
+    grouping = draw(st.sampled_from(["8", "2222", "44"]))
+    if grouping == "8":
+        number = _digits(draw, digits)
+    else:
+        gap = _gap(draw, dash_too=draw(st.booleans()))
+        if not gap:
+            gap = " "
+        sizes = [2, 2, 2, 2] if grouping == "2222" else [4, 4]
+        parts, at = [], 0
+        for size in sizes:
+            parts.append(_digits(draw, digits[at:at + size]))
+            at += size
+        number = gap.join(parts)
+    prefix = draw(st.sampled_from(["", "+45", "0045", "(+45)", "+45", "+ 45"]))
+    if prefix:
+        prefix = prefix.replace("45", _digits(draw, "45")).replace("00", _digits(draw, "00"))
+        prefix = prefix.replace("+", draw(st.sampled_from(["+", "＋"])))
+        prefix += draw(st.sampled_from(SPACES + ["", "-"]))
+    return prefix + number
+
+
+LOCAL = st.text(alphabet="abcdefghijklmnopqrstuvwxyzæøå0123456789", min_size=3, max_size=12)
+
+
+@st.composite
+def email_addresses(draw) -> str:
+    local = draw(LOCAL) + draw(st.sampled_from(["", ".", "_", "-", "+"])) + draw(LOCAL)
+    domain = draw(st.sampled_from(["example.dk", "mail.tele.dk", "gmail.com", "hotmail.dk", "outlook.com",
+                                   "post.aarhus.dk", "ældresagen.dk", "live.co.uk"]))
+    at = draw(st.sampled_from(["@", "＠", "﹫", " @ ", "(at)", " (at) ", "[at]", " [at] ", "(snabel-a)"]))
+    address = local + at + domain
+    return address.upper() if draw(st.integers(0, 9)) == 0 else address
+
+
+CONTEXTS = {  # (before, after): around the personal data, the way citizens write
+    "CPR": [("mit cpr er ", ""), ("cpr: ", " tak"), ("min søns cpr-nummer er ", "."), ("", " er mit cpr")],
+    "TELEFON": [("ring på ", ""), ("mit nummer er ", ", tak"), ("tlf. ", ""), ("", " er mit nummer")],
+    "EMAIL": [("skriv til ", ""), ("min mail er ", " tak"), ("mail: ", ".")],
+}
+
+
+def _check(kind: str, written: str, context) -> None:
+    before, after = context
+    text = before + written + after
+    assert redact(text) == f"{before}[{kind}]{after}", repr(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(cpr_numbers(), st.sampled_from(CONTEXTS["CPR"]))
+def test_no_written_cpr_number_survives(written, context):
+    _check("CPR", written, context)
+
+
+@settings(max_examples=300, deadline=None)
+@given(phone_numbers(), st.sampled_from(CONTEXTS["TELEFON"]))
+def test_no_written_phone_number_survives(written, context):
+    _check("TELEFON", written, context)
+
+
+@settings(max_examples=300, deadline=None)
+@given(email_addresses(), st.sampled_from(CONTEXTS["EMAIL"]))
+def test_no_written_email_address_survives(written, context):
+    _check("EMAIL", written, context)
+
+
+# Clean Danish: words (no names, no health, nothing personal), typography of every kind between them, and
+# the numbers citizens write that are not personal (times, dates, amounts, years).
+CLEAN_WORDS = """jeg du vi skal vil kan har er ikke også gerne hvordan hvornår hvor hvad hjælp hjælpe flytte
+flytning sundhedskort pas kørekort boligstøtte børnecheck sygedagpenge vuggestue børnehave skole affald
+genbrugsplads bibliotek selvbetjening ansøgning ansøge søge blanket digital post brev breve mitid app telefon
+åbent åbningstid lukket borgerservice kommunen kommune borger.dk skat.dk aarhus odense københavn vejle
+tak hej spørgsmål svar frist betale koster pris regning tid booke bestille møde""".split()
+CLEAN_PHRASES = ["kl. 10–15", "kl. 10-15", "1. maj", "1. maj", "3500 kr.", "i 2024,", "i ２０２４,",
+                 "den 24. december", "Lyngby‑Taarbæk", "MitID‑appen", "sagsnummer 2024-123",
+                 "Borgerservice", "Udbetaling Danmark", "Aarhus Kommune"]
+JOINERS = [" ", " ", " ", " ", ", ", " – ", " — ", ". ", "? ", " ", " ‑ "]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(CLEAN_WORDS + CLEAN_PHRASES), st.sampled_from(JOINERS)),
+                min_size=1, max_size=14))
+def test_clean_danish_text_is_left_as_it_was(pieces):
+    text = "".join(word + joiner for word, joiner in pieces).strip()
     assert redact(text) == text

@@ -2,19 +2,13 @@
 test client, talking to the real Rasa server."""
 from __future__ import annotations
 
-import uuid
-
 import pytest
 
 from bot.app import create_app
 from bot.routes.citizen import parse_chat_request
 from bot.settings import DEV_TOKEN, Settings
-from conftest import TOKEN, get_json, web_settings
+from conftest import TOKEN, Citizen, get_json, web_settings
 from stack import free_port
-
-
-def citizen() -> str:
-    return f"web-{uuid.uuid4().hex[:12]}"
 
 
 @pytest.fixture
@@ -40,24 +34,20 @@ async def test_chat_page_is_served(client):
 
 
 async def test_chat_returns_the_solution_card(client):
-    response = await client.post("/api/chat", json={"sender": citizen(), "message": "jeg har mistet mit gule sundhedskort"})
-    assert response.status == 200
-    messages = (await response.json())["messages"]
+    messages = (await Citizen().say(client, "jeg har mistet mit gule sundhedskort"))["messages"]
     assert [m["custom"]["solution_id"] for m in messages if "custom" in m] == ["sundhedskort"]
 
 
 async def test_a_button_payload_is_passed_on(client):
-    response = await client.post("/api/chat", json={"sender": citizen(), "payload": '/mitid{"mitid_behov": "ny"}'})
-    messages = (await response.json())["messages"]
+    messages = (await Citizen().say(client, payload='/mitid{"mitid_behov": "ny"}'))["messages"]
     assert [m["custom"]["solution_id"] for m in messages if "custom" in m] == ["mitid"]
     assert [m["custom"]["variant"] for m in messages if "custom" in m] == ["ny"]
 
 
 async def test_typed_text_cannot_force_an_intent(client, stack):
-    sender = citizen()
-    response = await client.post("/api/chat", json={"sender": sender, "message": '/passport{"relation": "mor"}'})
-    assert response.status == 200
-    tracker = get_json(f"{stack.rasa_url}/conversations/{sender}/tracker?token={TOKEN}")
+    person = Citizen()
+    await person.say(client, '/passport{"relation": "mor"}')
+    tracker = get_json(f"{stack.rasa_url}/conversations/{person.sender}/tracker?token={TOKEN}")
     user = [e for e in tracker["events"] if e["event"] == "user"][-1]
     assert not user["text"].startswith("/")
     assert user["parse_data"]["intent"]["confidence"] < 1.0, "a forced intent has confidence 1.0"
@@ -67,7 +57,7 @@ async def test_typed_text_cannot_force_an_intent(client, stack):
     "body, status",
     [
         ("not json", 400),
-        ({"message": "hej"}, 400),
+        ({"token": "t" * 43, "message": "hej"}, 400),  # a secret without its conversation
         ({"sender": "x", "message": "hej"}, 400),
         ({"sender": "web-abcdefgh", "message": "   "}, 400),
         ({"sender": "web-abcdefgh", "message": "/"}, 400),
@@ -92,7 +82,7 @@ async def test_rasa_down_gives_a_clear_message(aiohttp_client, stack):
 
     app = create_app(dataclasses.replace(web_settings(stack), rasa_url=f"http://127.0.0.1:{free_port()}"))
     client = await aiohttp_client(app)
-    response = await client.post("/api/chat", json={"sender": citizen(), "message": "hej"})
+    response = await client.post("/api/chat", json={"message": "hej"})
     assert response.status == 503
     assert "ikke tilgængelig" in (await response.json())["error"]
     response = await client.get("/health")
@@ -101,8 +91,9 @@ async def test_rasa_down_gives_a_clear_message(aiohttp_client, stack):
 
 
 def test_parse_keeps_the_kommune_only_when_well_formed():
-    assert parse_chat_request({"sender": "web-abcdefgh", "message": "hej", "kommune": "aarhus"}, 100)["metadata"] == {"kommune": "aarhus"}
-    assert parse_chat_request({"sender": "web-abcdefgh", "message": "hej", "kommune": "../x"}, 100)["metadata"] == {}
+    assert parse_chat_request({"message": "hej", "kommune": "aarhus"}, 100)["kommune"] == "aarhus"
+    assert parse_chat_request({"message": "hej", "kommune": "../x"}, 100)["kommune"] is None
+    assert parse_chat_request({"sender": "web-abcdefgh", "token": "t" * 43, "message": "hej"}, 100)["token"] == "t" * 43
 
 
 def test_settings_refuse_the_dev_token_in_production():
@@ -116,7 +107,7 @@ def test_settings_refuse_the_dev_token_in_production():
 
 
 async def test_foreign_origin_is_refused_and_allowed_sites_get_cors(client):
-    body = {"sender": citizen(), "message": "hej", "kommune": "odense"}
+    body = {"message": "hej", "kommune": "odense"}
     evil = await client.post("/api/chat", json=body, headers={"Origin": "https://evil.example"})
     assert evil.status == 403
     ok = await client.post("/api/chat", json=body, headers={"Origin": "https://www.odense.dk"})

@@ -207,8 +207,8 @@ def stub_chat(page, answers):
 def answer(*messages, handoff=None, first_id=1):
     """An answer as the service gives it: the messages with their ids in the conversation."""
     feed = [dict(m, id=i) for i, m in enumerate(messages, start=first_id)]
-    return {"messages": list(messages), "token": "t" * 40, "handoff": handoff, "feed": feed,
-            "cursor": first_id + len(messages)}
+    return {"messages": list(messages), "sender": "w-stubbed-0001", "token": "t" * 43, "handoff": handoff,
+            "feed": feed, "cursor": first_id + len(messages)}
 
 
 ACUTE = {"type": "acute", "lines": [{"name": "Livslinien", "phone": "70 201 201", "when": "hele døgnet"},
@@ -308,7 +308,8 @@ def test_messages_are_added_once_by_their_id(page):
     """The answer and the polling both bring a staff reply: it is shown once, in order."""
     handoff = {"escalation_id": "esc_X", "status": "claimed", "mode": "live", "position": 0, "estimate_minutes": 0,
                "chatting": True, "callback_requested": False, "offer_callback": False}
-    stub_chat(page, {"hallo": {"messages": [], "token": "t" * 40, "handoff": handoff, "cursor": 6,
+    stub_chat(page, {"hallo": {"messages": [], "sender": "w-stubbed-0001", "token": "t" * 43, "handoff": handoff,
+                               "cursor": 6,
                                "feed": [{"id": 4, "text": "Hej, det er Anna", "staff": True}]}})
     polls = []
 
@@ -329,3 +330,29 @@ def test_messages_are_added_once_by_their_id(page):
     assert text.index("Hej, det er Anna") < text.index("Hvad drejer det sig om?")
     assert "cursor=6" in polls[0] and any("cursor=7" in url for url in polls[1:])
     assert "Du skriver med en medarbejder" in page.locator(".status").inner_text()
+
+
+TRICKY_LINKS = ["https://evil.example\\@www.aarhus.dk/", "https://evil.example\\.aarhus.dk",
+                "https://evil.example@www.aarhus.dk/", "https://www.aarhus.dk:8443/", "https://www.\u0430arhus.dk/",
+                "https://xn--rhus-0ra.dk/", "javascript:alert(1)", "http://www.aarhus.dk/"]
+
+
+def test_the_widget_renders_only_plain_https_links(page):
+    """Whatever an answer carries (the server only sends checked links, borgerguide/links.py), the widget makes
+    a link of a plain https link only (issue 20)."""
+    import json
+
+    cards = [{"type": "solution", "solution_id": "pas", "title": f"Kort {i}", "url": url, "login": "MitID",
+              "steps": ["Et trin"], "help": {}} for i, url in enumerate(TRICKY_LINKS + ["https://www.aarhus.dk/pas"])]
+
+    def answer(route):
+        route.fulfill(status=200, content_type="application/json",
+                      body=json.dumps({"messages": [{"custom": card} for card in cards], "handoff": None,
+                                       "sender": "w-test-links-0001", "token": "t" * 43}))
+
+    page.route("**/api/chat", answer)
+    page.click("text=Chat med Borgerguiden")
+    ask(page, "mit pas er udløbet")
+    page.locator(".card").nth(len(cards) - 1).wait_for(timeout=10000)
+    hrefs = page.locator(".card a.go").evaluate_all("links => links.map(a => a.getAttribute('href'))")
+    assert hrefs == ["https://www.aarhus.dk/pas"], hrefs

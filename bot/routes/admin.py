@@ -1,22 +1,31 @@
 """Administration: a kommune's administrator looks after its own content, its
-accounts and data-subject requests; the operator does it for any kommune.
+accounts and its citizens' data-subject requests; the operator looks after
+content and accounts for any kommune, never a citizen's conversation.
 
 Pages: /admin/ (choose a kommune: the operator), /admin/kommuner/{k}/ (the
 kommune's page: contact and hours, local pages with a preview, the widget's
-sites, changes with rollback, accounts and invitations, personal data),
+sites, changes with rollback, accounts and invitations),
+/admin/kommuner/{k}/persondata (the data requests: kommune admins only),
 /invitation/{token} (a new account from a one-time link),
 /admin/second-factor (turn on TOTP).
 JSON API (same login): /api/admin/kommuner/{k}/content (GET, POST changes),
 /preview, /changes, /changes/{id}/rollback, /accounts, /invitations,
-/accounts/{username}/remove, /audit, /conversations/{id} (what is kept),
-/conversations/{id}/export (art. 15), /conversations/{id}/erase (art. 17).
-A kommune's admin reaching another kommune gets 403; a thing of another
-kommune (a change, an account, a conversation) is 404.
+/accounts/{username}/remove, /audit, /data-requests (the kommune's requests),
+/data-requests/{ref} (one, and what is kept of its conversation),
+/data-requests/{ref}/export (the copy, art. 15), /data-requests/{ref}/done
+(the copy is handed over), /data-requests/{ref}/erase (art. 17).
+
+A data request is filed by the citizen from the conversation itself (the
+widget's "Dine data", POST /api/chat/data-request with the conversation's
+secret); the administrator sees it here by its reference and carries it out.
+Nothing here is found by a conversation's id. A kommune's admin reaching
+another kommune gets 403; a thing of another kommune (a change, an account,
+a request) is 404.
 """
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Tuple
 from urllib.parse import quote
 
 from aiohttp import web
@@ -28,13 +37,15 @@ from borgerguide.kommuner import DEFAULT_ID, known_kommune, own_content, registr
 from borgerguide.tenancy import INVITABLE_BY_ADMIN, KOMMUNE_ADMIN, OPERATOR, ROLE_NAMES_DA, ROLES, Scope
 from borgerguide.topics import load_topics
 from bot import privacy
-from bot.keys import ACCOUNTS, RASA, RETENTION, SETTINGS
+from bot.keys import ACCOUNTS, CONVERSATIONS, RASA, RETENTION, SETTINGS
 from bot.offloop import db
-from bot.session import body_of, json_failure, json_object, require, set_session_cookie
+from bot.session import address_of, body_of, json_failure, json_object, require, set_session_cookie
 from bot.stores.accounts import Session, password_problem
+from bot.stores.conversations import ANONYMISED
 from bot.templating import render
 
 ADMINS = (KOMMUNE_ADMIN, OPERATOR)
+DATA_ROLES = (KOMMUNE_ADMIN,)  # a citizen's conversation: the kommune's own administrator, not the operator
 SECTIONS = {"kontakt": "Kontakt", "tider": "Åbningstider", "widget": "Chatten på hjemmesiden"}
 LOSNING, EMNE = "losning", "emne"  # the two kinds of a local page: a solution of the catalogue, a topic
 
@@ -43,9 +54,9 @@ def _store(request: web.Request) -> ContentStore:
     return store_for(request.app[SETTINGS].database_url)
 
 
-def admin_kommune(request: web.Request, api: bool = True) -> Tuple[Session, str]:
+def admin_kommune(request: web.Request, api: bool = True, roles: Tuple[str, ...] = ADMINS) -> Tuple[Session, str]:
     """The admin's session and the kommune of the URL, which must be theirs (403)."""
-    session = require(request, ADMINS, api=api)
+    session = require(request, roles, api=api)
     kommune = known_kommune(request.match_info.get("kommune"))
     if kommune is None or kommune == DEFAULT_ID:
         raise json_failure(web.HTTPNotFound, "Kommunen findes ikke.")
@@ -262,47 +273,86 @@ async def api_audit(request: web.Request) -> web.Response:
     return web.json_response({"entries": await db(request.app[ACCOUNTS].audit_entries, _kommune_scope(kommune))})
 
 
-# --- personal data: a citizen's conversation (GDPR art. 15 and 17) --------------------
+# --- personal data: the citizens' data requests (GDPR art. 15 and 17) ------------------
 
-async def _own(request: web.Request, kommune: str, conversation_id: str) -> None:
-    if not privacy.CONVERSATION_ID.fullmatch(conversation_id):
-        raise json_failure(web.HTTPBadRequest, "Samtale-id'et er ikke gyldigt.")
-    belongs = await db(privacy.kommune_of, request.app[RETENTION], conversation_id)
-    if belongs != kommune:
-        raise json_failure(web.HTTPNotFound, "Samtalen findes ikke i denne kommune.")
+KIND_DA = {"export": "Kopi af samtalen (indsigt)", "erase": "Sletning af samtalen"}
 
 
-async def api_conversation(request: web.Request) -> web.Response:
-    session, kommune = admin_kommune(request)
-    conversation_id = request.match_info["id"]
-    await _own(request, kommune, conversation_id)
-    return web.json_response(await db(privacy.inventory, request.app[RETENTION], conversation_id))
+async def _data_request(request: web.Request, kommune: str) -> Tuple[Dict[str, Any], str]:
+    """The kommune's request of the URL and its conversation's id (404 for none, or another kommune's)."""
+    found = await db(request.app[CONVERSATIONS].request, kommune, request.match_info["ref"])
+    if found is None:
+        raise json_failure(web.HTTPNotFound, "Anmodningen findes ikke i denne kommune.")
+    return found
 
 
-async def conversation_export(request: web.Request) -> web.Response:
-    session, kommune = admin_kommune(request, api=request.path.startswith("/api/"))
-    conversation_id = request.match_info["id"]
-    await _own(request, kommune, conversation_id)
+def _listed(item: Dict[str, Any]) -> Dict[str, Any]:
+    return {**item, "kind_da": KIND_DA.get(item["kind"], item["kind"])}
+
+
+async def api_data_requests(request: web.Request) -> web.Response:
+    session, kommune = admin_kommune(request, roles=DATA_ROLES)
+    items = await db(request.app[CONVERSATIONS].requests, kommune)
+    return web.json_response({"requests": [_listed(item) for item in items]})
+
+
+async def api_data_request(request: web.Request) -> web.Response:
+    session, kommune = admin_kommune(request, roles=DATA_ROLES)
+    item, conversation_id = await _data_request(request, kommune)
+    kept = await db(privacy.inventory, request.app[RETENTION], conversation_id) \
+        if conversation_id != ANONYMISED else None
+    if kept:
+        kept.pop("conversation_id", None)
+    return web.json_response({"request": _listed(item), "kept": kept})
+
+
+async def data_request_export(request: web.Request) -> web.Response:
+    session, kommune = admin_kommune(request, api=request.path.startswith("/api/"), roles=DATA_ROLES)
+    item, conversation_id = await _data_request(request, kommune)
+    if item["kind"] != "export":
+        raise json_failure(web.HTTPBadRequest, "Anmodningen gælder ikke en kopi.")
+    if conversation_id == ANONYMISED:
+        raise json_failure(web.HTTPGone, "Samtalen er slettet.")
     tracker = await privacy.tracker_or_none(request.app[RASA], conversation_id)
     export = await db(privacy.export, request.app[RETENTION], conversation_id, tracker)
-    await db(request.app[ACCOUNTS].audit, session.username, kommune, "conversation_exported", None,
+    export["reference"] = item["reference"]
+    await db(request.app[ACCOUNTS].audit, session.username, kommune, "conversation_exported", item["reference"],
              {key: len(value) for key, value in export.items() if isinstance(value, list)})
     return web.Response(text=json.dumps(export, ensure_ascii=False, indent=2), content_type="application/json",
-                        headers={"Content-Disposition": f'attachment; filename="samtale-{conversation_id}.json"'})
+                        headers={"Content-Disposition": f'attachment; filename="samtale-{item["reference"]}.json"'})
 
 
-async def conversation_erase(request: web.Request) -> web.StreamResponse:
-    session, kommune = admin_kommune(request, api=request.path.startswith("/api/"))
-    conversation_id = request.match_info["id"]
-    await _own(request, kommune, conversation_id)
+async def data_request_done(request: web.Request) -> web.StreamResponse:
+    """The copy is handed over to the citizen: the request is closed."""
+    session, kommune = admin_kommune(request, api=request.path.startswith("/api/"), roles=DATA_ROLES)
+    item, _ = await _data_request(request, kommune)
+    if item["kind"] != "export":
+        raise json_failure(web.HTTPBadRequest, "En sletning afsluttes ved at slette samtalen.")
+    closed = await db(request.app[CONVERSATIONS].close_request, kommune, item["reference"], session.username)
+    if closed:
+        await db(request.app[ACCOUNTS].audit, session.username, kommune, "data_request_done", item["reference"], {})
+    if request.path.startswith("/api/"):
+        return web.json_response({"done": closed})
+    message = f"Anmodning {item['reference']} er afsluttet."
+    raise web.HTTPFound(f"/admin/kommuner/{kommune}/persondata?besked={_quote(message)}")
+
+
+async def data_request_erase(request: web.Request) -> web.StreamResponse:
+    session, kommune = admin_kommune(request, api=request.path.startswith("/api/"), roles=DATA_ROLES)
+    item, conversation_id = await _data_request(request, kommune)
+    if item["kind"] != "erase":
+        raise json_failure(web.HTTPBadRequest, "Anmodningen gælder ikke en sletning.")
     body = await body_of(request)
     if body.get("confirm") not in ("ja", True):
         raise json_failure(web.HTTPBadRequest, "Bekræft sletningen.")
     from bot.stores import retention
 
-    result = await db(retention.erase, request.app[RETENTION], conversation_id, session.username, kommune)
-    await db(request.app[ACCOUNTS].audit, session.username, kommune, "conversation_erased", None,
-             {k: v for k, v in result.items() if isinstance(v, int)})
+    result: Dict[str, Any] = {"conversations": 0}
+    if conversation_id != ANONYMISED:
+        result = await db(retention.erase, request.app[RETENTION], conversation_id, session.username, kommune)
+        await db(request.app[ACCOUNTS].audit, session.username, kommune, "conversation_erased", item["reference"],
+                 {k: v for k, v in result.items() if isinstance(v, int)})
+    await db(request.app[CONVERSATIONS].close_request, kommune, item["reference"], session.username)
     if request.path.startswith("/api/"):
         return web.json_response(result)
     counts = ", ".join(f"{value} {ERASED_DA[name]}" for name, value in result.items() if name in ERASED_DA and value)
@@ -316,19 +366,15 @@ ERASED_DA = {"tracker_events": "hændelser hos Rasa", "broker_events": "hændels
 
 
 async def privacy_page(request: web.Request) -> web.Response:
-    session, kommune = admin_kommune(request, api=False)
-    conversation_id = (request.query.get("id") or "").strip()
-    found: Optional[Dict[str, Any]] = None
-    problem = None
-    if conversation_id:
-        try:
-            await _own(request, kommune, conversation_id)
-            found = await db(privacy.inventory, request.app[RETENTION], conversation_id)
-        except web.HTTPException as error:
-            problem = json.loads(error.text or "{}").get("error") if error.text else "Samtalen findes ikke."
+    session, kommune = admin_kommune(request, api=False, roles=DATA_ROLES)
+    items = [_listed(item) for item in await db(request.app[CONVERSATIONS].requests, kommune)]
+    for item in items:
+        if item["status"] == "open":
+            found = await db(request.app[CONVERSATIONS].request, kommune, item["reference"])
+            if found and found[1] != ANONYMISED:
+                item["kept"] = await db(privacy.inventory, request.app[RETENTION], found[1])
     return render("admin_privacy.html", title="Persondata", session=session, kommune=kommune,
-                  kommune_name=registry()[kommune].name, conversation_id=conversation_id, found=found,
-                  problem=problem, message=request.query.get("besked"))
+                  kommune_name=registry()[kommune].name, requests=items, message=request.query.get("besked"))
 
 
 # --- invitations and the second factor --------------------------------------------------
@@ -360,7 +406,7 @@ async def invitation_accept(request: web.Request) -> web.StreamResponse:
                           roles=ROLE_NAMES_DA, kommune_name="")
         response.set_status(400)
         return response
-    session_id = await db(request.app[ACCOUNTS].login, username, password, None)
+    session_id = await db(request.app[ACCOUNTS].login, username, password, None, address_of(request))
     response = web.HTTPFound("/login" if session_id is None else "/")
     if session_id:
         set_session_cookie(request, response, session_id)
@@ -396,8 +442,9 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post(base + "/invitations", invite_form)
     app.router.add_post(base + "/accounts/{username}/remove", remove_form)
     app.router.add_get(base + "/persondata", privacy_page)
-    app.router.add_get(base + "/conversations/{id}/export", conversation_export)
-    app.router.add_post(base + "/conversations/{id}/erase", conversation_erase)
+    app.router.add_get(base + "/data-requests/{ref}/export", data_request_export)
+    app.router.add_post(base + "/data-requests/{ref}/done", data_request_done)
+    app.router.add_post(base + "/data-requests/{ref}/erase", data_request_erase)
     app.router.add_route("*", api + "/content", api_content)
     app.router.add_post(api + "/preview", api_preview)
     app.router.add_get(api + "/changes", api_changes)
@@ -406,9 +453,11 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post(api + "/invitations", api_invite)
     app.router.add_post(api + "/accounts/{username}/remove", api_remove)
     app.router.add_get(api + "/audit", api_audit)
-    app.router.add_get(api + "/conversations/{id}", api_conversation)
-    app.router.add_get(api + "/conversations/{id}/export", conversation_export)
-    app.router.add_post(api + "/conversations/{id}/erase", conversation_erase)
+    app.router.add_get(api + "/data-requests", api_data_requests)
+    app.router.add_get(api + "/data-requests/{ref}", api_data_request)
+    app.router.add_get(api + "/data-requests/{ref}/export", data_request_export)
+    app.router.add_post(api + "/data-requests/{ref}/done", data_request_done)
+    app.router.add_post(api + "/data-requests/{ref}/erase", data_request_erase)
     app.router.add_get("/invitation/{token}", invitation_page)
     app.router.add_post("/invitation/{token}", invitation_accept)
     app.router.add_get("/admin/second-factor", second_factor_page)

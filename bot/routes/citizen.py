@@ -1,18 +1,27 @@
 """The citizen's side: the chat page, the widget, the chat API and what goes
 with a conversation (staff replies while handed off, the callback form, the
-rating, operational notices).
+rating, data-subject requests, operational notices).
 
 The chat API is the public entry point: it checks the input and forwards it to
 Rasa's REST channel. Typed text can never force an intent: a leading `/`
 (Rasa's intent shortcut) is removed from typed text; only button payloads,
-sent as `payload`, may start with `/`, and only the bot's own. The other
-routes are authorised by the conversation's token (bot.session).
+sent as `payload`, may start with `/`, and only the bot's own.
+
+A conversation belongs to the browser that started it (bot.stores.conversations):
+a message without `token` starts a new conversation, whose id (`sender`) and
+secret (`token`) the answer carries, once; every later request of the
+conversation carries both (`authorised`), or gets 403 with
+`"new_conversation": true`. Its kommune is fixed at the start: a later
+`kommune` that differs is refused, and every request is checked against that
+kommune's allowed sites. Cards leave the service with plain https links only
+(borgerguide.links).
 """
 from __future__ import annotations
 
 import asyncio
-import hmac
+import dataclasses
 import html
+import json
 import logging
 import re
 import zlib
@@ -26,16 +35,19 @@ from aiohttp import web
 from borgerguide import contract
 from borgerguide.clock import utcnow
 from borgerguide.kommuner import DEFAULT_ID, known_kommune, registry
+from borgerguide.links import is_plain_link
 from borgerguide.notices import active as active_notices
 from borgerguide.redaction import redact
-from bot import payloads
-from bot.keys import ESCALATIONS, HTTP, RASA, RATE_LIMITS, RATINGS, SETTINGS
-from bot.middleware import BadInput, allowed_origins, json_error, own_origin
+from bot import jsonbody, payloads
+from bot.keys import CONVERSATIONS, ESCALATIONS, HTTP, RASA, RATE_LIMITS, RATINGS, SETTINGS
+from bot.middleware import BadInput, json_error, origin_allowed
 from bot.offloop import db
 from bot.ratelimit import client_address, retry_after_header
-from bot.session import conversation_token, json_failure, json_object
+from bot.session import json_failure, json_object
 from bot.settings import Settings
+from bot.stores.conversations import KINDS, Conversation
 from bot.stores.escalations import Conflict, EscalationStore
+from bot.stores.ratings import AlreadyRated
 from bot.transcript import citizen_messages as feed_from, cursor_of, question
 
 logger = logging.getLogger(__name__)
@@ -54,15 +66,22 @@ CALLBACK_OFFER_TEXT = ("Der er desværre ingen ledig medarbejder lige nu. Vil du
                        "Udfyld formularen med dit telefonnummer og hvornår det passer dig.")
 UNAVAILABLE = "Chatten er ikke tilgængelig lige nu. Prøv igen om lidt."
 NOT_A_CURSOR = "Feltet 'cursor' skal være et helt tal fra 0."
+UNKNOWN_CONVERSATION = "Samtalen kunne ikke genkendes. Start en ny samtale."
+OTHER_KOMMUNE = "Samtalen hører til en anden kommune. Start en ny samtale på denne kommunes side."
+FOREIGN_SITE = "Denne hjemmeside må ikke bruge Borgerguiden for denne kommune."
 
 
 def parse_chat_request(body: Any, max_chars: int) -> Dict[str, Any]:
-    """Checks a chat request and returns what to send to Rasa."""
+    """Checks a chat request: the conversation (`sender` and `token`, both
+    absent for a new conversation), the text to send to Rasa, the kommune asked for."""
     if not isinstance(body, dict):
         raise BadInput("Forespørgslen skal være et JSON-objekt.")
     sender = body.get("sender")
-    if not isinstance(sender, str) or not SENDER_ID.fullmatch(sender):
+    token = body.get("token")
+    if (sender is not None or token is not None) and (not isinstance(sender, str) or not SENDER_ID.fullmatch(sender)):
         raise BadInput("Feltet 'sender' mangler eller er ugyldigt (8-64 tegn: a-z, 0-9, - og _).")
+    if token is not None and (not isinstance(token, str) or not 0 < len(token) <= 100):
+        raise BadInput("Feltet 'token' er ugyldigt.")
     payload = body.get("payload")
     message = body.get("message")
     if payload is not None:
@@ -78,11 +97,9 @@ def parse_chat_request(body: Any, max_chars: int) -> Dict[str, Any]:
             raise BadInput("Skriv en besked først.")
         if len(text) > max_chars:
             raise BadInput(f"Beskeden er for lang. Skriv højst {max_chars} tegn.")
-    metadata: Dict[str, Any] = {}
     kommune = known_kommune(body.get("kommune"))
-    if kommune and kommune != DEFAULT_ID:
-        metadata["kommune"] = kommune
-    return {"sender": sender, "message": text, "metadata": metadata}
+    return {"sender": sender, "token": token, "message": text,
+            "kommune": kommune if kommune and kommune != DEFAULT_ID else None}
 
 
 def rasa_url_for(settings: Settings, sender: str) -> str:
@@ -117,15 +134,18 @@ def handoff_state(store: EscalationStore, conversation_id: str, claim_timeout: f
                 escalation.status == "open" and waited >= claim_timeout)}
 
 
-def escalate(store: EscalationStore, conversation_id: str, messages: Any) -> List[str]:
+def escalate(store: EscalationStore, conversation: Conversation, messages: Any) -> List[str]:
     """The escalations of the hand-offs in the bot's answer, made at once
-    (idempotent: the event stream's reader makes the same ones only once);
-    the ids of those made now. Blocking: call it through db()."""
+    (idempotent: the event stream's reader makes the same ones only once),
+    always in the conversation's own kommune; the ids of those made now.
+    Blocking: call it through db()."""
     made = []
     for custom in contract.customs(messages):
         handoff = contract.parse(custom)
-        if isinstance(handoff, contract.Handoff) and store.create_from_handoff(conversation_id, handoff, utcnow()):
-            made.append(handoff.escalation_id)
+        if isinstance(handoff, contract.Handoff):
+            handoff = dataclasses.replace(handoff, kommune=conversation.kommune)
+            if store.create_from_handoff(conversation.id, handoff, utcnow()):
+                made.append(handoff.escalation_id)
     return made
 
 
@@ -144,6 +164,56 @@ def read_cursor(value: Any) -> Optional[int]:
     return cursor
 
 
+def answers_shown(messages: Any) -> List[str]:
+    """The solutions and topics the bot's answer showed (what the conversation may rate)."""
+    shown = []
+    for custom in contract.customs(messages):
+        card = contract.parse(custom)
+        if isinstance(card, contract.SolutionCard):
+            shown.append(card.solution_id)
+        elif isinstance(card, contract.ReferralCard):
+            shown.append(card.topic)
+    return shown
+
+
+def checked_links(messages: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """The messages with a card's link only where it is a plain https link (borgerguide.links)."""
+    out = []
+    for message in messages:
+        custom = message.get("custom") if isinstance(message, dict) else None
+        if isinstance(custom, dict) and "url" in custom and not is_plain_link(custom["url"]):
+            message = {**message, "custom": {k: v for k, v in custom.items() if k != "url"}}
+        out.append(message)
+    return out
+
+
+def unknown_conversation() -> web.HTTPException:
+    return web.HTTPForbidden(text=json.dumps({"error": UNKNOWN_CONVERSATION, "new_conversation": True}),
+                             content_type="application/json")
+
+
+async def authorised(request: web.Request, sender: Any, token: Any) -> Conversation:
+    """The conversation `sender` when `token` is its secret and the request's
+    site may use its kommune; 403 otherwise (nothing of it is told)."""
+    try:
+        conversation = await db(request.app[CONVERSATIONS].verify, sender, token)
+    except sa.exc.SQLAlchemyError as error:
+        logger.error("The web service's database is unreachable (%s)", type(error).__name__)
+        raise json_failure(web.HTTPServiceUnavailable, UNAVAILABLE)
+    if conversation is None:
+        raise unknown_conversation()
+    if not origin_allowed(request, conversation.kommune):
+        raise json_failure(web.HTTPForbidden, FOREIGN_SITE)
+    return conversation
+
+
+def same_kommune(conversation: Conversation, asked: Any) -> None:
+    """A request may name the conversation's kommune, never another one."""
+    kommune = known_kommune(asked) if asked is not None else None
+    if kommune is not None and kommune != DEFAULT_ID and kommune != conversation.kommune:
+        raise json_failure(web.HTTPForbidden, OTHER_KOMMUNE)
+
+
 async def chat(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
     limits = request.app[RATE_LIMITS]
@@ -152,22 +222,33 @@ async def chat(request: web.Request) -> web.Response:
     if wait:
         return too_many_messages(wait)
     try:
-        body = await request.json()
+        body = await request.json(loads=jsonbody.loads)
     except web.HTTPRequestEntityTooLarge:
         return json_error(413, f"Beskeden er for lang. Skriv højst {settings.max_message_chars} tegn.")
+    except jsonbody.TooDeep as error:
+        raise BadInput(str(error))
     except ValueError:  # also bytes that are not UTF-8
         raise BadInput("Forespørgslen er ikke gyldig JSON.")
-    forward = parse_chat_request(body, settings.max_message_chars)
+    asked = parse_chat_request(body, settings.max_message_chars)
     cursor = read_cursor(body.get("cursor"))
-    wait = limits.check_conversation(forward["sender"])
+    secret: Optional[str] = None
+    if asked["token"] is None:  # a new conversation: its id, its secret and its kommune are made here
+        if not origin_allowed(request, asked["kommune"]):
+            raise json_failure(web.HTTPForbidden, FOREIGN_SITE)
+        try:
+            conversation, secret = await db(request.app[CONVERSATIONS].start, asked["kommune"])
+        except sa.exc.SQLAlchemyError as error:
+            logger.error("The web service's database is unreachable (%s)", type(error).__name__)
+            return json_error(503, UNAVAILABLE)
+    else:
+        conversation = await authorised(request, asked["sender"], asked["token"])
+        same_kommune(conversation, body.get("kommune"))
+    wait = limits.check_conversation(conversation.id)
     if wait:
         return too_many_messages(wait)
-    origin = request.headers.get("Origin")
-    kommune = forward["metadata"].get("kommune")
-    if origin and origin != own_origin(request) and kommune and \
-            origin.rstrip("/") not in allowed_origins(request, kommune):
-        return json_error(403, "Denne hjemmeside må ikke bruge Borgerguiden for denne kommune.")
-    rasa_url = rasa_url_for(settings, forward["sender"])
+    forward = {"sender": conversation.id, "message": asked["message"],
+               "metadata": {"kommune": conversation.kommune} if conversation.kommune else {}}
+    rasa_url = rasa_url_for(settings, conversation.id)
     try:
         async with request.app[HTTP].post(
             f"{rasa_url}/webhooks/rest/webhook",
@@ -181,7 +262,6 @@ async def chat(request: web.Request) -> web.Response:
     except (aiohttp.ClientError, asyncio.TimeoutError):  # not the builtin TimeoutError on 3.10
         logger.error("Rasa is unreachable at %s", rasa_url)
         return json_error(503, UNAVAILABLE)
-    sender = forward["sender"]
     faults = [f for f in map(contract.parse, contract.customs(messages)) if isinstance(f, contract.Fault)]
     if faults:  # Rasa could not process it (launch/rasa_server.py): nothing was saved
         logger.error("Rasa could not process a message (%s)", faults[0].reason)
@@ -189,8 +269,9 @@ async def chat(request: web.Request) -> web.Response:
     store = request.app[ESCALATIONS]
     made: List[str] = []
     try:
-        made = await db(escalate, store, sender, messages)
-        handoff = await db(handoff_state, store, sender, settings.claim_timeout_seconds)
+        made = await db(escalate, store, conversation, messages)
+        await db(request.app[CONVERSATIONS].shown, conversation.id, answers_shown(messages))
+        handoff = await db(handoff_state, store, conversation.id, settings.claim_timeout_seconds)
     except sa.exc.SQLAlchemyError as error:
         # The bot answered; only our own database is away. The citizen gets the
         # answer, and a hand-off becomes an escalation when the database is back
@@ -198,13 +279,11 @@ async def chat(request: web.Request) -> web.Response:
         logger.error("The web service's database is unreachable (%s); answering without the hand-off state",
                      type(error).__name__)
         handoff = None
-    answer: Dict[str, Any] = {
-        "messages": messages,
-        "token": conversation_token(settings.secret, sender),
-        "handoff": handoff,
-    }
+    answer: Dict[str, Any] = {"messages": checked_links(messages), "handoff": handoff, "sender": conversation.id}
+    if secret is not None:
+        answer["token"] = secret  # the only time the secret leaves the service
     if cursor is not None or made:
-        answer.update(await after_turn(request, sender, cursor, made))
+        answer.update(await after_turn(request, conversation.id, cursor, made))
     return web.json_response(answer)
 
 
@@ -226,15 +305,7 @@ async def after_turn(request: web.Request, sender: str, cursor: Optional[int], m
             logger.error("The question of a new escalation could not be stored")
     if cursor is None:
         return {}
-    return {"feed": feed_from(tracker, cursor), "cursor": cursor_of(tracker)}
-
-
-def citizen_conversation(request: web.Request, sender: Any, token: Any) -> str:
-    secret = request.app[SETTINGS].secret
-    if not isinstance(sender, str) or not isinstance(token, str) or not hmac.compare_digest(
-            conversation_token(secret, sender), token):
-        raise json_failure(web.HTTPForbidden, "Ukendt samtale.")
-    return sender
+    return {"feed": checked_links(feed_from(tracker, cursor)), "cursor": cursor_of(tracker)}
 
 
 async def offer_callback_when_unclaimed(request: web.Request, conversation_id: str,
@@ -250,7 +321,7 @@ async def citizen_messages(request: web.Request) -> web.Response:
     """The conversation's messages from `cursor` on (staff replies arrive
     here; each has its `id`, and the answer's `cursor` is where to read on),
     and the waiting state. (`since`, a timestamp, is the older way to ask.)"""
-    conversation_id = citizen_conversation(request, request.query.get("sender"), request.query.get("token"))
+    conversation_id = (await authorised(request, request.query.get("sender"), request.query.get("token"))).id
     cursor = read_cursor(request.query.get("cursor"))
     try:
         since = float(request.query.get("since") or 0)
@@ -266,13 +337,13 @@ async def citizen_messages(request: web.Request) -> web.Response:
     messages = feed_from(tracker, cursor or 0)
     if cursor is None:
         messages = [m for m in messages if float(m.get("timestamp") or 0) > since]
-    return web.json_response({"messages": messages, "cursor": cursor_of(tracker), "handoff": handoff,
+    return web.json_response({"messages": checked_links(messages), "cursor": cursor_of(tracker), "handoff": handoff,
                               "paused": bool(tracker.get("paused"))})
 
 
 async def citizen_callback(request: web.Request) -> web.Response:
     body = await json_object(request)
-    conversation_id = citizen_conversation(request, body.get("sender"), body.get("token"))
+    conversation_id = (await authorised(request, body.get("sender"), body.get("token"))).id
     if body.get("consent") is not True:
         return web.json_response({"error": "Sæt kryds, hvis vi må ringe til dig."}, status=400)
     phone = str(body.get("phone") or "").strip()
@@ -302,23 +373,76 @@ def callback_confirmation(when: str) -> str:
     return f"Tak, vi ringer dig op. Tidspunkt: {when[:1].lower() + when[1:]}. Du kan godt lukke chatten imens."
 
 
+def too_much_feedback(request: web.Request) -> Optional[web.Response]:
+    """Ratings and data requests from one address: a few at once, then one now and then."""
+    limits = request.app[RATE_LIMITS]
+    wait = limits.check_feedback(client_address(request.remote, request.headers.get("X-Forwarded-For"),
+                                                limits.trusted_proxies))
+    if not wait:
+        return None
+    response = json_error(429, "Du har sendt mange på kort tid. Vent lidt, og prøv så igen.")
+    response.headers["Retry-After"] = retry_after_header(wait)
+    return response
+
+
 async def citizen_rating(request: web.Request) -> web.Response:
-    """{"sender", "token", "score": 1-5, "comment"?, "area"?, "kommune"?}"""
+    """{"sender", "token", "score": 1-5, "comment"?, "area"?}: one rating per
+    conversation and answer; `area` is an answer the conversation was shown;
+    the kommune is the conversation's."""
     body = await json_object(request)
-    conversation_id = citizen_conversation(request, body.get("sender"), body.get("token"))
-    area = body.get("area") if isinstance(body.get("area"), str) else None
-    kommune = known_kommune(body.get("kommune"))
+    conversation = await authorised(request, body.get("sender"), body.get("token"))
+    same_kommune(conversation, body.get("kommune"))
+    area = body.get("area") if isinstance(body.get("area"), str) and body.get("area") else None
+    if area is not None and not await db(request.app[CONVERSATIONS].was_shown, conversation.id, area):
+        return json_error(400, "Du kan kun bedømme det, Borgerguiden har vist dig i denne samtale.")
+    refused = too_much_feedback(request)
+    if refused is not None:
+        return refused
     try:
-        await db(request.app[RATINGS].add, conversation_id, body.get("score"), body.get("comment") or None,
-                 kommune, (area or "")[:40] or None)
+        await db(request.app[RATINGS].add, conversation.id, body.get("score"), body.get("comment") or None,
+                 conversation.kommune, area[:40] if area else None)
+    except AlreadyRated as error:
+        return json_error(409, str(error))
     except ValueError as error:
-        return web.json_response({"error": str(error)}, status=400)
+        return json_error(400, str(error))
     return web.json_response({"ok": True, "message": "Tak for din vurdering."})
+
+
+DATA_REQUEST_DONE = {
+    "export": ("Tak. Din anmodning om en kopi af samtalen har nummer {reference}. Kommunen behandler den inden "
+               "for 30 dage. Oplys nummeret, når du kontakter Borgerservice om den."),
+    "erase": ("Tak. Din anmodning om at slette samtalen har nummer {reference}. Kommunen sletter den inden "
+              "for 30 dage. Oplys nummeret, hvis du kontakter Borgerservice om den."),
+}
+
+
+async def citizen_data_request(request: web.Request) -> web.Response:
+    """POST {"sender", "token", "kind": "export" | "erase"}: a data-subject
+    request, filed from the conversation itself for its kommune's
+    administrator (bot/routes/admin.py); GET ?sender&token: the conversation's requests."""
+    if request.method == "GET":
+        conversation = await authorised(request, request.query.get("sender"), request.query.get("token"))
+        return web.json_response({"requests": await db(request.app[CONVERSATIONS].requests_of, conversation.id)})
+    body = await json_object(request)
+    conversation = await authorised(request, body.get("sender"), body.get("token"))
+    kind = body.get("kind")
+    if kind not in KINDS:
+        return json_error(400, "Vælg, om du vil have en kopi af samtalen eller have den slettet.")
+    if conversation.kommune is None:
+        return json_error(400, "Samtalen hører ikke til en kommune. Kontakt Borgerservice i din kommune.")
+    refused = too_much_feedback(request)
+    if refused is not None:
+        return refused
+    filed = await db(request.app[CONVERSATIONS].file_request, conversation, kind)
+    return web.json_response({"ok": True, "reference": filed["reference"], "kind": kind,
+                              "message": DATA_REQUEST_DONE[kind].format(reference=filed["reference"])}, status=201)
 
 
 async def citizen_notices(request: web.Request) -> web.Response:
     """Active operational notices for a kommune, any area (public: the widget's banner)."""
     kommune = known_kommune(request.query.get("kommune"))
+    if not origin_allowed(request, kommune if kommune != DEFAULT_ID else None):
+        raise json_failure(web.HTTPForbidden, FOREIGN_SITE)
     items = await db(active_notices, kommune, None, any_area=True, url=request.app[SETTINGS].database_url)
     return web.json_response({"notices": [{"text": n.text, "areas": list(n.areas)} for n in items]})
 
@@ -358,10 +482,12 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/widget.js", widget)
     app.router.add_get("/demo", demo)
     app.router.add_post("/api/chat", chat)
-    for path in ("/api/chat", "/api/chat/callback", "/api/chat/rating"):
+    for path in ("/api/chat", "/api/chat/callback", "/api/chat/rating", "/api/chat/data-request"):
         app.router.add_route("OPTIONS", path, preflight)
     app.router.add_get("/api/chat/messages", citizen_messages)
     app.router.add_post("/api/chat/rating", citizen_rating)
     app.router.add_get("/api/chat/notices", citizen_notices)
     app.router.add_post("/api/chat/callback", citizen_callback)
+    app.router.add_get("/api/chat/data-request", citizen_data_request)
+    app.router.add_post("/api/chat/data-request", citizen_data_request)
     app.router.add_static("/static/", STATIC)

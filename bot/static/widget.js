@@ -4,7 +4,7 @@
  * adds a chat button and panel inside a Shadow DOM (styles isolated from the
  * host page). No framework, no cookies, no third parties: it talks only to the
  * Borgerguide service it was loaded from. Citizen and bot text is always
- * inserted as text (textContent), links only to http(s) URLs.
+ * inserted as text (textContent), links only when plain https links (safeUrl).
  *
  * The conversation's messages come with the server's ids (their position in
  * the conversation): the widget keeps a cursor (how far it has read) and adds
@@ -18,10 +18,10 @@
   var KOMMUNE = script.getAttribute("data-kommune") || undefined;
   var STORE = "borgerguide-" + (KOMMUNE || "default");
   var HUMAN = "/request_human";
+  // The conversation's id and secret come from the service with the first answer and are kept in this
+  // tab only (sessionStorage): they are what makes the conversation this browser's.
   var state = JSON.parse(sessionStorage.getItem(STORE) || "null") || {
-    sender: "w-" + Array.from(crypto.getRandomValues(new Uint8Array(16)), function (b) {
-      return b.toString(16).padStart(2, "0"); }).join(""),
-    token: null, log: [], open: false, cursor: 0, handoff: null, pending: []
+    sender: null, token: null, log: [], open: false, cursor: 0, handoff: null, pending: []
   };
   function save() { sessionStorage.setItem(STORE, JSON.stringify(state)); }
 
@@ -81,7 +81,9 @@
   rateButton.type = "button";
   var saveButton = el("button", "link", "Gem samtalen");
   saveButton.type = "button";
-  footer.append(rateButton, saveButton);
+  var dataButton = el("button", "link", "Dine data");
+  dataButton.type = "button";
+  footer.append(rateButton, saveButton, dataButton);
   panel.append(header, banner, status, log, form, footer);
   root.append(launcher, panel);
 
@@ -91,8 +93,15 @@
     if (text !== undefined && text !== null && text !== "") node.textContent = String(text);
     return node;
   }
+  // Only a plain https link, read the same by every parser (borgerguide/links.py checks the same on the
+  // server): https://, a host of a-z, 0-9, "-" and "." (no punycode), no user, port, backslash, space or
+  // invisible character.
   function safeUrl(url) {
-    try { var u = new URL(url); return (u.protocol === "https:" || u.protocol === "http:") ? u.href : null; }
+    if (typeof url !== "string" || url.length > 2000 || !/^https:\/\//i.test(url) || url.indexOf("\\") >= 0 ||
+        /[\s\u0000-\u001f\u007f-\u009f\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]/.test(url)) return null;
+    var host = url.slice(8).split(/[\/?#]/)[0].toLowerCase();
+    if (!/^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/.test(host) || /(^|\.)xn--/.test(host)) return null;
+    try { var u = new URL(url); return u.protocol === "https:" && u.hostname === host && !u.port && !u.username ? u.href : null; }
     catch (e) { return null; }
   }
   function telLink(cls, text, phone) {
@@ -347,6 +356,7 @@
           encodeURIComponent(state.token) + "&cursor=" + state.cursor)
       .then(function (r) { return r.json(); })
       .then(function (d) {
+        if (d.new_conversation && polling) { clearInterval(polling); polling = null; }  // no longer known here
         if (d.error) return;
         receive(d.messages, d.cursor);
         showHandoff(d.handoff);
@@ -403,13 +413,20 @@
       add(item.entry);
     }
     setBusy(true);
-    var body = Object.assign({}, item.body, {sender: state.sender, kommune: KOMMUNE, cursor: state.cursor});
+    var body = Object.assign({}, item.body, {kommune: KOMMUNE, cursor: state.cursor});
+    if (state.token) { body.sender = state.sender; body.token = state.token; }
     post("/api/chat", body).then(function (d) {
+      if (d.new_conversation && !item.again) {  // the service no longer knows it (e.g. erased): start anew
+        state.sender = null; state.token = null; state.cursor = 0; save();
+        queue.unshift({body: item.body, entry: item.entry, done: item.done, again: true});
+        return "again";
+      }
       if (d.error) { local(d.error); return; }
-      if (d.token) state.token = d.token;
+      if (d.token) { state.token = d.token; state.sender = d.sender; }
       (d.messages || []).forEach(function (m) {
         var c = custom(m);
         if (c && c.type === "solution") state.area = c.solution_id;
+        if (c && c.type === "referral") state.area = c.topic;
       });
       delete item.entry.body; save();
       if (Array.isArray(d.feed)) receive(d.feed, d.cursor); else fallback(d.messages);
@@ -418,10 +435,10 @@
     }).catch(function () {
       item.entry.state = "failed"; save(); redraw();
       local("Chatten svarer ikke lige nu. Prøv igen om lidt.");
-    }).then(function () {
+    }).then(function (result) {
       inFlight = false;
       setBusy(queue.length > 0);
-      item.done();
+      if (result !== "again") item.done();
       pump();
     });
   }
@@ -457,7 +474,7 @@
       if (!chosen) { status.textContent = "Vælg et tal fra 1 til 5."; return; }
       if (!state.token) { status.textContent = "Skriv først en besked til Borgerguiden."; return; }
       post("/api/chat/rating", {sender: state.sender, token: state.token, score: Number(chosen.value),
-                                comment: c.value, kommune: KOMMUNE, area: state.area})
+                                comment: c.value, area: state.area})
         .then(function (d) { status.textContent = d.error || d.message; if (!d.error) f.remove(); });
     });
     extras.appendChild(f);
@@ -482,16 +499,42 @@
       }
       return parts.join("\n");
     }).filter(Boolean);
-    // The conversation's id: with it Borgerservice can find, export or delete the conversation.
-    var head = "Samtale med Borgerguiden\nSamtale-id: " + state.sender + "\n\n";
+    var head = "Samtale med Borgerguiden\n\n";
     var blob = new Blob([head + lines.join("\n") + "\n"], {type: "text/plain;charset=utf-8"});
     var a = document.createElement("a");
     a.href = URL.createObjectURL(blob);
     a.download = "borgerguide-samtale.txt";
     root.appendChild(a); a.click(); a.remove();
   }
+  // "Dine data": a copy of the conversation or its erasure, asked for from this conversation (its secret);
+  // the kommune's administrator carries it out, the citizen gets a number to refer to.
+  function dataForm() {
+    if (root.querySelector(".data-request")) return;
+    if (!state.token) { status.textContent = "Skriv først en besked til Borgerguiden."; return; }
+    var f = el("form", "data-request");
+    var fs = el("fieldset"); fs.appendChild(el("legend", null, "Hvad vil du bede kommunen om?"));
+    [["export", "En kopi af samtalen"], ["erase", "At slette samtalen"]].forEach(function (choice) {
+      var l = el("label", "score"); var r = el("input"); r.type = "radio"; r.name = "kind"; r.value = choice[0];
+      l.append(r, document.createTextNode(" " + choice[1])); fs.appendChild(l);
+    });
+    var ok = el("button", "send", "Send anmodningen"); ok.type = "submit";
+    f.append(fs, ok);
+    f.addEventListener("submit", function (e) {
+      e.preventDefault();
+      var chosen = f.querySelector("input[name=kind]:checked");
+      if (!chosen) { status.textContent = "Vælg en kopi eller sletning."; return; }
+      post("/api/chat/data-request", {sender: state.sender, token: state.token, kind: chosen.value})
+        .then(function (d) {
+          status.textContent = d.error || d.message;
+          if (!d.error) { f.remove(); remember({kind: "bot", message: {text: d.message}}); redraw(); }
+        });
+    });
+    log.appendChild(f);
+    f.querySelector("input").focus();
+  }
   rateButton.addEventListener("click", ratingForm);
   saveButton.addEventListener("click", download);
+  dataButton.addEventListener("click", dataForm);
 
   function setOpen(open) {
     state.open = open; save();

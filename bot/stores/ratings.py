@@ -1,5 +1,9 @@
 """Citizens' satisfaction ratings from the widget (1-5 and an optional
-comment, redacted before it is stored), for the analysts' pages."""
+comment, redacted before it is stored), for the analysts' pages.
+
+One rating per conversation and answer (an area the conversation was shown,
+or the conversation as a whole): `once` is unique, so two ratings at the same
+moment cannot both be stored."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -7,6 +11,7 @@ from typing import Any, Dict, List, Optional
 
 import sqlalchemy as sa
 
+from borgerguide.db import add_missing_columns
 from borgerguide.redaction import redact
 
 metadata = sa.MetaData()
@@ -19,23 +24,34 @@ ratings = sa.Table(
     sa.Column("score", sa.Integer, nullable=False),
     sa.Column("comment", sa.String(1000)),
     sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("once", sa.String(300)),  # "<conversation>|<area>": one rating each (NULL once anonymised)
 )
+ONCE = sa.Index("ratings_once", ratings.c.once, unique=True)
+
+
+class AlreadyRated(ValueError):
+    """This conversation has rated this answer."""
 
 
 class Ratings:
     def __init__(self, engine: sa.engine.Engine) -> None:
         self.engine = engine
         metadata.create_all(engine)
+        add_missing_columns(engine, ratings)
+        ONCE.create(engine, checkfirst=True)
 
     def add(self, conversation_id: str, score: int, comment: Optional[str], kommune: Optional[str],
             area: Optional[str]) -> None:
         if not isinstance(score, int) or isinstance(score, bool) or not 1 <= score <= 5:
             raise ValueError("Vælg en vurdering fra 1 til 5.")
         comment = redact((comment or "").strip())[:1000] or None
-        with self.engine.begin() as connection:
-            connection.execute(ratings.insert().values(
-                conversation_id=conversation_id, kommune=kommune, area=area, score=score, comment=comment,
-                at=datetime.now(timezone.utc)))
+        try:
+            with self.engine.begin() as connection:
+                connection.execute(ratings.insert().values(
+                    conversation_id=conversation_id, kommune=kommune, area=area, score=score, comment=comment,
+                    at=datetime.now(timezone.utc), once=f"{conversation_id}|{area or ''}"[:300]))
+        except sa.exc.IntegrityError:
+            raise AlreadyRated("Du har allerede bedømt denne samtale. Tak for det!")
 
     def summary(self, kommune: Optional[str] = None) -> List[Dict[str, Any]]:
         """Count and average per area (and kommune), for analysts."""

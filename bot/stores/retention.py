@@ -9,7 +9,9 @@
   to the conversation;
 - ratings lose their comment and conversation id (score, area and kommune stay);
 - resolved escalations lose the conversation id, the callback number, the
-  question's preview and their internal notes.
+  question's preview and their internal notes;
+- the conversation's secret and the answers it was shown are deleted; its
+  data-subject requests stay (the kommune's record) without the conversation.
 The web service runs it every BORGERGUIDE_RETENTION_HOURS (default 24);
 `python -m bot retention run` does the same from cron.
 
@@ -30,9 +32,10 @@ from typing import Dict, List, Optional, Set
 import sqlalchemy as sa
 
 from borgerguide.clock import as_utc
-from borgerguide.db import add_missing_columns
+from borgerguide.db import add_missing_columns, checkpoint
 from bot.projections import events_table
 from bot.stores import analytics
+from bot.stores import conversations as conversation_store
 from bot.stores import escalations as escalation_store
 from bot.stores import ratings as rating_store
 from bot.stores.escalations import escalation_events, escalations
@@ -68,7 +71,8 @@ class Stores:
     tracker: Optional[sa.engine.Engine]
 
     def __post_init__(self) -> None:
-        for tables in (metadata, analytics.metadata, escalation_store.metadata, rating_store.metadata):
+        for tables in (metadata, analytics.metadata, escalation_store.metadata, rating_store.metadata,
+                       conversation_store.metadata):
             tables.create_all(self.web)
         add_missing_columns(self.web, retention_log)
 
@@ -137,6 +141,16 @@ def _old_conversations(stores: Stores, cutoff: datetime) -> Set[str]:
     return senders
 
 
+def _has_events(tracker: sa.engine.Engine, conversation_id: str, cutoff: datetime) -> bool:
+    """Does Rasa still keep events of the conversation younger than the cutoff?"""
+    if not _exists(tracker, "events"):
+        return False
+    table = tracker_table()
+    with tracker.connect() as connection:
+        return connection.execute(sa.select(table.c.id).where(
+            table.c.sender_id == conversation_id, table.c.timestamp >= cutoff.timestamp()).limit(1)).first() is not None
+
+
 def _log(stores: Stores, kind: str, actor: str, conversations: int, detail: Dict[str, int],
          kommune: Optional[str] = None) -> None:
     with stores.web.begin() as connection:
@@ -165,12 +179,19 @@ def run_retention(stores: Stores, days: int, now: Optional[datetime] = None, act
                 analytics.unresolved.c.conversation_id.in_(part), analytics.unresolved.c.label.is_(None))).rowcount
             detail["unresolved_anonymised"] += connection.execute(analytics.unresolved.update().where(
                 analytics.unresolved.c.conversation_id.in_(part)).values(conversation_id=ANONYMISED)).rowcount
+        # their secrets and answers; also of conversations started before the cutoff that Rasa never kept
+        never_kept = [r[0] for r in connection.execute(sa.select(conversation_store.conversations.c.id).where(
+            conversation_store.conversations.c.started_at < cutoff))
+            if stores.tracker is None or not _has_events(stores.tracker, r[0], cutoff)]
+        forgotten = conversation_store.forget(connection, sorted(set(senders) | set(never_kept)))
+        detail["conversation_secrets"] = forgotten["conversations"]
+        detail["data_requests_anonymised"] = forgotten["data_requests_anonymised"]
         # what is older than the period, whatever the conversation
         detail["unresolved_deleted"] += connection.execute(analytics.unresolved.delete().where(
             analytics.unresolved.c.at < cutoff, analytics.unresolved.c.label.is_(None))).rowcount
         detail["ratings_anonymised"] = connection.execute(ratings.update().where(
             ratings.c.at < cutoff, ratings.c.conversation_id != ANONYMISED).values(
-            conversation_id=ANONYMISED, comment=None)).rowcount
+            conversation_id=ANONYMISED, comment=None, once=None)).rowcount
         detail["escalations_anonymised"] = connection.execute(escalations.update().where(
             escalations.c.updated_at < cutoff, escalations.c.status == "resolved",
             escalations.c.conversation_id != ANONYMISED).values(
@@ -205,15 +226,23 @@ def erase(stores: Stores, conversation_id: str, actor: str, kommune: Optional[st
             connection.execute(escalation_events.delete().where(escalation_events.c.escalation_id.in_(ids)))
         detail["escalations"] = connection.execute(escalations.delete().where(
             escalations.c.conversation_id == conversation_id)).rowcount
+        forgotten = conversation_store.forget(connection, [conversation_id])
+        detail["conversation_secrets"] = forgotten["conversations"]
+    for engine in (stores.tracker, stores.events, stores.web):
+        checkpoint(engine)  # nothing of it left in a SQLite write-ahead log
     found = int(any(detail.values()))
     _log(stores, "erasure", actor, found, detail, kommune)
     return {"conversations": found, **detail}
 
 
 def conversation_kommune(stores: Stores, conversation_id: str) -> Optional[str]:
-    """The kommune a conversation belongs to (its facts, else its escalations);
-    None when neither knows it."""
+    """The kommune a conversation belongs to (fixed when the web service started
+    it; else its facts, else its escalations); None when none knows it."""
     with stores.web.connect() as connection:
+        row = connection.execute(sa.select(conversation_store.conversations.c.kommune).where(
+            conversation_store.conversations.c.id == conversation_id)).first()
+        if row is not None:
+            return row[0]
         row = connection.execute(sa.select(analytics.facts.c.kommune).where(
             analytics.facts.c.conversation_id == conversation_id)).first()
         if row is None:
