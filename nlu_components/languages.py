@@ -29,6 +29,7 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from borgerguide.languages import DANISH, GUESS_ENTITY, LANGUAGE_ENTITY, known_language, languages
 
@@ -136,7 +137,7 @@ class LanguageDetector(GraphComponent):
         detector()  # the language models load with the model, not with the first citizen's message
         return cls()
 
-    def process_training_data(self, training_data: Any) -> Any:
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
         return training_data
 
     def process(self, messages: List[Message]) -> List[Message]:
