@@ -201,7 +201,12 @@ def _fields(text: str) -> set:
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description="Check the languages (content/languages.yml, content/lang/).")
     parser.parse_args(argv)
-    if report_problems({f"lang/{lang}": found for lang, found in validate_all().items()}):
+    from borgerguide.translations import missing_content  # the content's translations (it imports this module)
+
+    problems = validate_all()
+    for lang in languages():
+        problems[lang] = problems[lang] + [f"missing: {what}" for what in missing_content(lang)]
+    if report_problems({f"lang/{lang}": found for lang, found in problems.items()}):
         return 1
     print(f"OK: {', '.join(languages())}")  # noqa: T201
     return 0

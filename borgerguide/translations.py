@@ -18,7 +18,7 @@ from borgerguide import contract
 from borgerguide.answers import FACT_TYPES, Answer, answer_for, host_title, load_answers
 from borgerguide.catalogue import Solution
 from borgerguide.content import content_dir, read_yaml
-from borgerguide.languages import DANISH, fallbacks, lang_file, languages, mapping, warn_once
+from borgerguide.languages import DANISH, fallbacks, lang_file, mapping, warn_once
 from borgerguide.topics import Topic, authorities
 
 
@@ -196,5 +196,51 @@ def question_name(question: str, lang: str) -> str:
     return question_text(question, "name", lang) or question
 
 
-def served() -> List[str]:
-    return list(languages())
+def missing_content(lang: str) -> List[str]:
+    """What `lang` does not translate of the content (cards, answers, names,
+    question types, the domain's responses); Danish lacks nothing."""
+    if lang == DANISH:
+        return []
+    from borgerguide.catalogue import load_catalogue
+    from borgerguide.content import REPO_ROOT
+    from borgerguide.topics import load_topics
+
+    found: List[str] = []
+    solutions = mapping(lang_file(lang, "solutions.yml").get("solutions"))
+    for solution in load_catalogue().solutions.values():
+        own = mapping(solutions.get(solution.id))
+        absent = [f for f in ("title", "intro", "steps") if not own.get(f)]
+        absent += [f"variants.{v}" for v in solution.variants if not mapping(mapping(own.get("variants")).get(v))]
+        if absent:
+            found.append(f"solutions.yml: {solution.id}: {', '.join(absent)}")
+    topics = mapping(lang_file(lang, "topics.yml").get("topics"))
+    for topic in load_topics().values():
+        own = mapping(topics.get(topic.id))
+        absent = [f for f in ("name", "title", "intro", "steps") if not own.get(f)]
+        if absent:
+            found.append(f"topics.yml: {topic.id}: {', '.join(absent)}")
+    for matter, entries in sorted(load_answers().items()):
+        own = mapping(lang_file(lang, f"answers/{matter}.yml").get("answers"))
+        for question, entry in entries.items():
+            entry = mapping(entry)
+            if entry.get("unknown"):
+                continue
+            mine = mapping(own.get(question))
+            absent = [f for f in ("text", "child") if entry.get(f) and not mine.get(f)]
+            if absent:
+                found.append(f"answers/{matter}.yml: {question}: {', '.join(absent)}")
+    areas = mapping(lang_file(lang, "areas.yml").get("areas"))
+    found += [f"areas.yml: {a}" for a in read_yaml(content_dir() / "areas.yml")["areas"] if not areas.get(a)]
+    names = mapping(lang_file(lang, "authorities.yml").get("authorities"))
+    found += [f"authorities.yml: {a}" for a in authorities() if not mapping(names.get(a)).get("name")]
+    questions = mapping(lang_file(lang, "questions.yml").get("questions"))
+    danish_questions = mapping(read_yaml(content_dir() / "questions.yml").get("questions"))
+    for question, texts_ in danish_questions.items():
+        absent = [k for k in mapping(texts_) if not mapping(questions.get(question)).get(k)]
+        if absent:
+            found.append(f"questions.yml: {question}: {', '.join(absent)}")
+    responses = mapping(lang_file(lang, "responses.yml"))
+    domain = read_yaml(REPO_ROOT / "domain.yml")
+    found += [f"responses.yml: {name}" for name in mapping(domain.get("responses"))
+              if not mapping(responses.get(name)).get("text")]
+    return found

@@ -128,3 +128,19 @@ def test_every_language_has_a_directory_and_its_texts():
     for lang in languages.languages():
         assert (ROOT / "content" / "lang" / lang).is_dir(), lang
     assert Path(ROOT / "content" / "lang" / "da" / "messages.yml").exists()
+
+
+def test_english_and_ukrainian_translate_all_the_content():
+    """`python -m borgerguide.languages` lists what a language lacks: for the
+    languages of the product, nothing (a missing text would fall back silently)."""
+    for lang in ("en", "uk"):
+        assert translations.missing_content(lang) == [], lang
+        assert languages.missing(lang) == {}, lang
+
+
+def test_a_missing_translation_is_reported(content):
+    missing = translations.missing_content("xx")
+    assert "solutions.yml: sundhedskort: variants" not in " ".join(missing)
+    assert any(line.startswith("topics.yml: affald") for line in missing)
+    assert any(line.startswith("answers/pas.yml") for line in missing)
+    assert any(line.startswith("responses.yml: utter_goodbye") for line in missing)

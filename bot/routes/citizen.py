@@ -34,6 +34,7 @@ from aiohttp import web
 
 from borgerguide import contract
 from borgerguide.clock import utcnow
+from borgerguide.languages import all_texts, conversation_language, default_language, known_language, languages
 from borgerguide.kommuner import DEFAULT_ID, known_kommune, registry
 from borgerguide.links import is_plain_link
 from borgerguide.notices import active as active_notices
@@ -98,7 +99,10 @@ def parse_chat_request(body: Any, max_chars: int) -> Dict[str, Any]:
         if len(text) > max_chars:
             raise BadInput(f"Beskeden er for lang. Skriv højst {max_chars} tegn.")
     kommune = known_kommune(body.get("kommune"))
-    return {"sender": sender, "token": token, "message": text,
+    lang = body.get("lang")
+    if lang is not None and known_language(lang) is None:
+        raise BadInput("Det sprog kender jeg ikke.")
+    return {"sender": sender, "token": token, "message": text, "lang": lang,
             "kommune": kommune if kommune and kommune != DEFAULT_ID else None}
 
 
@@ -246,8 +250,10 @@ async def chat(request: web.Request) -> web.Response:
     wait = limits.check_conversation(conversation.id)
     if wait:
         return too_many_messages(wait)
-    forward = {"sender": conversation.id, "message": asked["message"],
-               "metadata": {"kommune": conversation.kommune} if conversation.kommune else {}}
+    metadata: Dict[str, Any] = {"kommune": conversation.kommune} if conversation.kommune else {}
+    if asked["lang"]:
+        metadata["lang"] = asked["lang"]  # the citizen's choice in the widget (docs/languages.md)
+    forward = {"sender": conversation.id, "message": asked["message"], "metadata": metadata}
     rasa_url = rasa_url_for(settings, conversation.id)
     try:
         async with request.app[HTTP].post(
@@ -282,8 +288,7 @@ async def chat(request: web.Request) -> web.Response:
     answer: Dict[str, Any] = {"messages": checked_links(messages), "handoff": handoff, "sender": conversation.id}
     if secret is not None:
         answer["token"] = secret  # the only time the secret leaves the service
-    if cursor is not None or made:
-        answer.update(await after_turn(request, conversation.id, cursor, made))
+    answer.update(await after_turn(request, conversation.id, cursor, made))
     return web.json_response(answer)
 
 
@@ -303,9 +308,12 @@ async def after_turn(request: web.Request, sender: str, cursor: Optional[int], m
             await db(request.app[ESCALATIONS].set_question, escalation_id, question(tracker, escalation_id))
         except sa.exc.SQLAlchemyError:
             logger.error("The question of a new escalation could not be stored")
+    lang = conversation_language((tracker.get("slots") or {}).get("language"),
+                                 (tracker.get("latest_message") or {}).get("entities") or [])
+    said = {"lang": lang, "dir": languages()[lang].dir}
     if cursor is None:
-        return {}
-    return {"feed": checked_links(feed_from(tracker, cursor)), "cursor": cursor_of(tracker)}
+        return said
+    return {"feed": checked_links(feed_from(tracker, cursor)), "cursor": cursor_of(tracker), **said}
 
 
 async def offer_callback_when_unclaimed(request: web.Request, conversation_id: str,
@@ -451,8 +459,20 @@ async def index(request: web.Request) -> web.FileResponse:
     return web.FileResponse(STATIC / "chat.html")
 
 
-async def widget(request: web.Request) -> web.FileResponse:
-    return web.FileResponse(STATIC / "widget.js", headers={"Cache-Control": "public, max-age=300"})
+I18N_MARK = "/*I18N*/"
+
+
+async def widget(request: web.Request) -> web.Response:
+    """widget.js with the widget's words in every language (content/lang/<code>/widget.yml)."""
+    source = (STATIC / "widget.js").read_text(encoding="utf-8")
+    before, _, rest = source.partition(I18N_MARK)
+    _, _, after = rest.partition(I18N_MARK)
+    texts = {"languages": [{"code": code, "name": lang.name, "dir": lang.dir} for code, lang in languages().items()],
+             "default": default_language(),
+             "texts": {code: all_texts(code, "widget.yml") for code in languages()}}
+    body = before + I18N_MARK + json.dumps(texts, ensure_ascii=False) + I18N_MARK + after
+    return web.Response(text=body, content_type="application/javascript",
+                        headers={"Cache-Control": "public, max-age=300"})
 
 
 async def demo(request: web.Request) -> web.StreamResponse:

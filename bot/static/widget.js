@@ -18,12 +18,27 @@
   var KOMMUNE = script.getAttribute("data-kommune") || undefined;
   var STORE = "borgerguide-" + (KOMMUNE || "default");
   var HUMAN = "/request_human";
+  // The widget's words in every language (content/lang/<code>/widget.yml), put in by the service.
+  var I18N = /*I18N*/{"languages": [], "default": "da", "texts": {}}/*I18N*/;
   // The conversation's id and secret come from the service with the first answer and are kept in this
   // tab only (sessionStorage): they are what makes the conversation this browser's.
   var state = JSON.parse(sessionStorage.getItem(STORE) || "null") || {
     sender: null, token: null, log: [], open: false, cursor: 0, handoff: null, pending: []
   };
   function save() { sessionStorage.setItem(STORE, JSON.stringify(state)); }
+  // The conversation's language: the citizen's choice in the header, or what the service says it is.
+  function known(code) { return I18N.languages.some(function (l) { return l.code === code; }); }
+  if (!known(state.lang)) state.lang = I18N.default;
+  function language(code) {
+    return I18N.languages.filter(function (l) { return l.code === code; })[0] || {code: code, dir: "ltr"};
+  }
+  function t(key, values) {
+    var text = (I18N.texts[state.lang] || {})[key];
+    if (text === undefined) text = (I18N.texts[I18N.default] || {})[key];
+    if (text === undefined) text = key;
+    return String(text).replace(/\{(\w+)\}/g, function (all, name) {
+      return values && values[name] !== undefined && values[name] !== null ? String(values[name]) : all; });
+  }
 
   var host = document.createElement("div");
   host.id = "borgerguide-widget";
@@ -33,27 +48,38 @@
   style.href = BASE + "/static/widget/widget.css";
   root.appendChild(style);
 
-  var launcher = el("button", "launcher", "Chat med Borgerguiden");
+  var launcher = el("button", "launcher", t("launcher"));
   launcher.type = "button";
   launcher.setAttribute("aria-expanded", "false");
   launcher.setAttribute("aria-controls", "bg-panel");
   var panel = el("section", "panel");
   panel.id = "bg-panel";
   panel.setAttribute("role", "dialog");
-  panel.setAttribute("aria-label", "Chat med Borgerguiden");
+  panel.setAttribute("aria-label", t("launcher"));
   panel.hidden = true;
   var header = el("div", "header");
-  var title = el("h2", "title", "Borgerguiden");
-  var restart = el("button", "small", "Start forfra");
+  var title = el("h2", "title", t("title"));
+  var restart = el("button", "small", t("restart"));
   restart.type = "button";
-  var close = el("button", "small", "Luk");
+  var close = el("button", "small", t("close"));
   close.type = "button";
-  close.setAttribute("aria-label", "Luk chatten");
-  header.append(title, restart, close);
+  close.setAttribute("aria-label", t("close_label"));
+  var chooser = el("select", "language");
+  chooser.id = "bg-language";
+  var chooserLabel = el("label", "visually-hidden", t("language_label"));
+  chooserLabel.htmlFor = "bg-language";
+  I18N.languages.forEach(function (l) {
+    var option = el("option", null, l.name);  // each language in its own name
+    option.value = l.code; option.lang = l.code; option.dir = l.dir;
+    chooser.appendChild(option);
+  });
+  chooser.value = state.lang;
+  chooser.hidden = I18N.languages.length < 2;
+  header.append(title, chooserLabel, chooser, restart, close);
   var log = el("div", "log");
   log.setAttribute("role", "log");
   log.setAttribute("aria-live", "polite");
-  log.setAttribute("aria-label", "Samtale");
+  log.setAttribute("aria-label", t("log_label"));
   var entries = el("div", "entries");
   var extras = el("div", "extras");  // the callback and rating forms: kept when messages arrive
   var typing = el("p", "msg typing");
@@ -63,25 +89,25 @@
   var status = el("p", "status");
   status.setAttribute("role", "status");
   var form = el("form", "form");
-  var label = el("label", "visually-hidden", "Din besked");
+  var label = el("label", "visually-hidden", t("input_label"));
   label.htmlFor = "bg-input";
   var input = el("input", "input");
   input.id = "bg-input";
   input.maxLength = 2000;
   input.autocomplete = "off";
-  input.placeholder = "Skriv din besked her";
-  var send = el("button", "send", "Send");
+  input.placeholder = t("placeholder");
+  var send = el("button", "send", t("send"));
   send.type = "submit";
   form.append(label, input, send);
   var banner = el("p", "banner");
   banner.setAttribute("role", "note");
   banner.hidden = true;
   var footer = el("div", "footer");
-  var rateButton = el("button", "link", "Bedøm samtalen");
+  var rateButton = el("button", "link", t("rate"));
   rateButton.type = "button";
-  var saveButton = el("button", "link", "Gem samtalen");
+  var saveButton = el("button", "link", t("save"));
   saveButton.type = "button";
-  var dataButton = el("button", "link", "Dine data");
+  var dataButton = el("button", "link", t("data"));
   dataButton.type = "button";
   footer.append(rateButton, saveButton, dataButton);
   panel.append(header, banner, status, log, form, footer);
@@ -130,10 +156,10 @@
   }
   function drawUser(entry) {
     var p = el("p", "msg user", entry.text);
-    if (entry.state === "queued") p.appendChild(el("span", "note", "Sendes, når Borgerguiden har svaret"));
+    if (entry.state === "queued") p.appendChild(el("span", "note", t("queued")));
     if (entry.state === "failed") {
-      p.appendChild(el("span", "note", "Ikke sendt."));
-      var again = el("button", "again", "Send igen");
+      p.appendChild(el("span", "note", t("not_sent")));
+      var again = el("button", "again", t("send_again"));
       again.type = "button";
       again.addEventListener("click", function () {
         entry.state = null; save(); redraw();
@@ -145,12 +171,16 @@
   }
   function drawBot(entry, live) {
     var m = entry.message || {}, c = custom(m), nodes = [];
-    if (m.text) nodes.push(el("p", "msg bot" + (m.staff ? " staff" : ""), (m.staff ? "Medarbejder: " : "") + m.text));
+    if (m.text) {
+      var p = el("p", "msg bot" + (m.staff ? " staff" : ""), (m.staff ? t("staff_prefix") : "") + m.text);
+      if (m.lang && known(m.lang)) { p.lang = m.lang; p.dir = language(m.lang).dir; }
+      nodes.push(p);
+    }
     if (c && (c.type === "solution" || c.type === "referral")) nodes.push(card(c));
     if (c && c.type === "notice" && c.text) nodes.push(el("p", "notice", c.text));
     if (c && c.type === "acute") nodes.push(acute(c));
     if (c && c.type === "answer" && safeUrl(c.source)) {  // where the answer's facts come from
-      var source = el("a", "source", "Kilde: " + (c.source_title || new URL(c.source).hostname));
+      var source = el("a", "source", t("source", {title: c.source_title || new URL(c.source).hostname}));
       source.href = safeUrl(c.source); source.target = "_blank"; source.rel = "noopener noreferrer";
       nodes.push(source);
     }
@@ -166,36 +196,37 @@
     var referral = c.type === "referral";
     var box = el("div", referral ? "card referral" : "card");
     box.appendChild(el("h3", "card-title", c.title));
-    if (referral) box.appendChild(el("p", "authority", "Det klarer " + (c.authority_name || c.authority) + "."));
+    if (referral) box.appendChild(el("p", "authority", t("handled_by", {name: c.authority_name || c.authority})));
     var ol = el("ol", "steps");
     (Array.isArray(c.steps) ? c.steps : []).forEach(function (s) { ol.appendChild(el("li", null, s)); });
     box.appendChild(ol);
     var url = safeUrl(c.url);
     if (url) {
-      var a = el("a", "go", referral ? "Gå til " + (c.authority_name || "siden") : "Gå til selvbetjeningen");
+      var a = el("a", "go", c.page_title || (referral ? t("go_to", {name: c.authority_name || t("go_to_page")}) : t("go_to_self_service")));
       a.href = url; a.target = "_blank"; a.rel = "noopener noreferrer";
       box.appendChild(a);
     }
     if (referral && c.phone) {
-      var tel = telLink("phone", "Ring " + c.phone, c.phone);
+      var tel = telLink("phone", t("call", {phone: c.phone}), c.phone);
       if (tel) box.appendChild(tel);
     }
-    if (c.login && c.login !== "Ingen") box.appendChild(el("p", "login", "Du skal bruge: " + c.login));
+    if (c.danish_only) box.appendChild(el("p", "note", t("danish_only")));
+    if (c.login && c.login !== "Ingen") box.appendChild(el("p", "login", t("login", {login: c.login})));
     return box;
   }
   // Acute help: every number a big tap-to-call link, the way to a person always there.
   function acute(c) {
     var box = el("div", "acute");
     box.setAttribute("role", "group");
-    box.setAttribute("aria-label", "Hjælp nu");
-    box.appendChild(el("h3", "card-title", "Ring og få hjælp nu"));
+    box.setAttribute("aria-label", t("acute_label"));
+    box.appendChild(el("h3", "card-title", t("acute_title")));
     var lines = Array.isArray(c.lines) ? c.lines : [];
     var has112 = lines.some(function (l) { return l && String(l.phone || "").replace(/[^0-9]/g, "") === "112"; });
-    if (!has112) box.appendChild(telLink("call emergency", "Er du i fare: Ring 112", "112"));  // never without it
+    if (!has112) box.appendChild(telLink("call emergency", t("acute_112"), "112"));  // never without it
     lines.forEach(function (line) {
       if (!line || typeof line !== "object") return;
       var emergency = String(line.phone || "").replace(/[^0-9]/g, "") === "112";
-      var tel = telLink(emergency ? "call emergency" : "call", (line.name ? line.name + ": " : "Ring ") + (line.phone || ""),
+      var tel = telLink(emergency ? "call emergency" : "call", (line.name ? line.name + ": " + (line.phone || "") : t("call_line", {phone: line.phone || ""})),
                         line.phone);
       if (!tel) { if (line.name) box.appendChild(el("p", "call-text", line.name)); return; }
       box.appendChild(tel);
@@ -206,9 +237,9 @@
       var own = telLink("call", local.name + ": " + (local.phone || ""), local.phone);
       box.appendChild(own || el("p", "call-text", local.name));
     }
-    var human = el("button", "quick human", "Tal med en medarbejder nu");
+    var human = el("button", "quick human", t("human_now"));
     human.type = "button";
-    human.addEventListener("click", function () { ask({payload: HUMAN}, "Tal med en medarbejder nu"); });
+    human.addEventListener("click", function () { ask({payload: HUMAN}, t("human_now")); });
     box.appendChild(human);
     return box;
   }
@@ -300,17 +331,15 @@
     }
     var when = h.callback_time ? " (" + h.callback_time.charAt(0).toLowerCase() + h.callback_time.slice(1) + ")" : "";
     if (h.status === "claimed" && h.chatting) {
-      status.textContent = "Du skriver med en medarbejder fra Borgerservice. Dine beskeder går til medarbejderen.";
+      status.textContent = t("status_chatting");
     } else if (h.callback_requested) {
-      status.textContent = h.status === "claimed" ? "En medarbejder har din henvendelse og ringer dig op" + when + "."
-        : "Vi ringer dig op" + when + ".";
+      status.textContent = t(h.status === "claimed" ? "status_claimed_callback" : "status_callback", {when: when});
     } else if (h.status === "claimed") {
-      status.textContent = "En medarbejder fra Borgerservice har taget din henvendelse og skriver til dig her.";
+      status.textContent = t("status_claimed");
     } else if (h.mode === "live") {
-      status.textContent = "Du venter på en medarbejder. Du er nr. " + h.position + " i køen (ca. " +
-        h.estimate_minutes + " min). Skriv gerne, hvad det drejer sig om.";
+      status.textContent = t("status_queue", {position: h.position, minutes: h.estimate_minutes});
     } else {
-      status.textContent = "Vi kan ringe dig op. Skriv dit nummer i formularen.";
+      status.textContent = t("status_offer_callback");
     }
     var existing = extras.querySelector(".callback");
     if (h.offer_callback && !h.callback_requested && !existing) callbackForm(h);
@@ -318,15 +347,15 @@
   }
   function callbackForm(h) {
     var f = el("form", "callback");
-    f.appendChild(el("p", null, "Skriv dit telefonnummer, så ringer Borgerservice dig op."));
-    var pl = el("label", null, "Telefonnummer"); var phone = el("input"); phone.id = "bg-phone"; phone.type = "tel"; pl.htmlFor = "bg-phone";
+    f.appendChild(el("p", null, t("callback_intro")));
+    var pl = el("label", null, t("callback_phone")); var phone = el("input"); phone.id = "bg-phone"; phone.type = "tel"; pl.htmlFor = "bg-phone";
     phone.autocomplete = "tel";
-    var nl = el("label", null, "Dit navn (hvis du vil)"); var name = el("input"); name.id = "bg-name"; name.autocomplete = "name"; nl.htmlFor = "bg-name";
-    var tl = el("label", null, "Hvornår passer det dig?"); var when = el("input"); when.id = "bg-when"; tl.htmlFor = "bg-when";
+    var nl = el("label", null, t("callback_name")); var name = el("input"); name.id = "bg-name"; name.autocomplete = "name"; nl.htmlFor = "bg-name";
+    var tl = el("label", null, t("callback_when")); var when = el("input"); when.id = "bg-when"; tl.htmlFor = "bg-when";
     var cl = el("label", "consent"); var consent = el("input"); consent.type = "checkbox"; consent.id = "bg-consent";
-    cl.append(consent, document.createTextNode(" Ja, I må gemme mit nummer og navn og ringe til mig om denne sag."));
+    cl.append(consent, document.createTextNode(" " + t("callback_consent")));
     var problem = el("p", "problem"); problem.setAttribute("role", "alert");
-    var ok = el("button", "send", "Ring mig op"); ok.type = "submit";
+    var ok = el("button", "send", t("callback_send")); ok.type = "submit";
     f.append(pl, phone, nl, name, tl, when, cl, problem, ok);
     extras.appendChild(f);
     // the form in view: whole if it fits, else from its start
@@ -343,7 +372,7 @@
           f.remove();
           if (!d.told) local(d.message);  // else the confirmation comes with the conversation's messages
           poll();
-        }).catch(function () { ok.disabled = false; problem.textContent = "Det lykkedes ikke. Prøv igen om lidt."; });
+        }).catch(function () { ok.disabled = false; problem.textContent = t("failed"); });
     });
   }
 
@@ -382,7 +411,7 @@
     send.setAttribute("aria-busy", String(busy));
     send.classList.toggle("busy", busy);
     typing.textContent = state.handoff && (state.handoff.mode === "live" || state.handoff.chatting)
-      ? "Sender …" : "Borgerguiden skriver …";
+      ? t("busy_staff") : t("busy_bot");
     typing.hidden = !busy;
     if (busy) log.scrollTop = log.scrollHeight;
   }
@@ -414,6 +443,7 @@
     }
     setBusy(true);
     var body = Object.assign({}, item.body, {kommune: KOMMUNE, cursor: state.cursor});
+    if (state.langChosen) body.lang = state.lang;
     if (state.token) { body.sender = state.sender; body.token = state.token; }
     post("/api/chat", body).then(function (d) {
       if (d.new_conversation && !item.again) {  // the service no longer knows it (e.g. erased): start anew
@@ -423,6 +453,11 @@
       }
       if (d.error) { local(d.error); return; }
       if (d.token) { state.token = d.token; state.sender = d.sender; }
+      if (d.lang && known(d.lang) && d.lang !== state.lang) setLanguage(d.lang, false);  // the words said another
+      if (d.lang) {
+        (d.feed || []).forEach(function (m) { if (!m.lang) m.lang = d.lang; });
+        (d.messages || []).forEach(function (m) { if (!m.lang) m.lang = d.lang; });
+      }
       (d.messages || []).forEach(function (m) {
         var c = custom(m);
         if (c && c.type === "solution") state.area = c.solution_id;
@@ -434,7 +469,7 @@
       keepPolling();
     }).catch(function () {
       item.entry.state = "failed"; save(); redraw();
-      local("Chatten svarer ikke lige nu. Prøv igen om lidt.");
+      local(t("unavailable"));
     }).then(function (result) {
       inFlight = false;
       setBusy(queue.length > 0);
@@ -458,21 +493,21 @@
   function ratingForm() {
     if (root.querySelector(".rating")) return;
     var f = el("form", "rating");
-    var fs = el("fieldset"); fs.appendChild(el("legend", null, "Hvordan var din oplevelse? (1 = dårlig, 5 = rigtig god)"));
+    var fs = el("fieldset"); fs.appendChild(el("legend", null, t("rating_legend")));
     var row = el("div", "scores");
     [1, 2, 3, 4, 5].forEach(function (n) {
       var l = el("label", "score"); var r = el("input"); r.type = "radio"; r.name = "score"; r.value = String(n);
       l.append(r, document.createTextNode(" " + n)); row.appendChild(l);
     });
     fs.appendChild(row); f.appendChild(fs);
-    var cl = el("label", null, "Kommentar (frivillig)"); var c = el("textarea"); c.id = "bg-comment"; c.maxLength = 1000; cl.htmlFor = "bg-comment";
-    var ok = el("button", "send", "Send vurdering"); ok.type = "submit";
+    var cl = el("label", null, t("rating_comment")); var c = el("textarea"); c.id = "bg-comment"; c.maxLength = 1000; cl.htmlFor = "bg-comment";
+    var ok = el("button", "send", t("rating_send")); ok.type = "submit";
     f.append(cl, c, ok);
     f.addEventListener("submit", function (e) {
       e.preventDefault();
       var chosen = f.querySelector("input[name=score]:checked");
-      if (!chosen) { status.textContent = "Vælg et tal fra 1 til 5."; return; }
-      if (!state.token) { status.textContent = "Skriv først en besked til Borgerguiden."; return; }
+      if (!chosen) { status.textContent = t("rating_choose"); return; }
+      if (!state.token) { status.textContent = t("write_first"); return; }
       post("/api/chat/rating", {sender: state.sender, token: state.token, score: Number(chosen.value),
                                 comment: c.value, area: state.area})
         .then(function (d) { status.textContent = d.error || d.message; if (!d.error) f.remove(); });
@@ -485,9 +520,9 @@
   // The transcript as a plain text file the citizen can keep.
   function download() {
     var lines = state.log.map(function (e) {
-      if (e.kind === "user") return "Du: " + e.text;
+      if (e.kind === "user") return t("transcript_you") + e.text;
       var m = e.message || {}, c = custom(m), parts = [];
-      if (m.text) parts.push((m.staff ? "Medarbejder: " : "Borgerguiden: ") + m.text);
+      if (m.text) parts.push((m.staff ? t("transcript_staff") : t("transcript_bot")) + m.text);
       if (c && (c.type === "solution" || c.type === "referral")) {
         parts.push(c.title + (c.url ? " (" + c.url + ")" : "") + (c.phone ? ", tlf. " + c.phone : ""));
         (c.steps || []).forEach(function (s, i) { parts.push("  " + (i + 1) + ". " + s); });
@@ -499,7 +534,7 @@
       }
       return parts.join("\n");
     }).filter(Boolean);
-    var head = "Samtale med Borgerguiden\n\n";
+    var head = t("transcript_head") + "\n\n";
     var blob = new Blob([head + lines.join("\n") + "\n"], {type: "text/plain;charset=utf-8"});
     var a = document.createElement("a");
     a.href = URL.createObjectURL(blob);
@@ -510,19 +545,19 @@
   // the kommune's administrator carries it out, the citizen gets a number to refer to.
   function dataForm() {
     if (root.querySelector(".data-request")) return;
-    if (!state.token) { status.textContent = "Skriv først en besked til Borgerguiden."; return; }
+    if (!state.token) { status.textContent = t("write_first"); return; }
     var f = el("form", "data-request");
-    var fs = el("fieldset"); fs.appendChild(el("legend", null, "Hvad vil du bede kommunen om?"));
-    [["export", "En kopi af samtalen"], ["erase", "At slette samtalen"]].forEach(function (choice) {
+    var fs = el("fieldset"); fs.appendChild(el("legend", null, t("data_legend")));
+    [["export", t("data_export")], ["erase", t("data_erase")]].forEach(function (choice) {
       var l = el("label", "score"); var r = el("input"); r.type = "radio"; r.name = "kind"; r.value = choice[0];
       l.append(r, document.createTextNode(" " + choice[1])); fs.appendChild(l);
     });
-    var ok = el("button", "send", "Send anmodningen"); ok.type = "submit";
+    var ok = el("button", "send", t("data_send")); ok.type = "submit";
     f.append(fs, ok);
     f.addEventListener("submit", function (e) {
       e.preventDefault();
       var chosen = f.querySelector("input[name=kind]:checked");
-      if (!chosen) { status.textContent = "Vælg en kopi eller sletning."; return; }
+      if (!chosen) { status.textContent = t("data_choose"); return; }
       post("/api/chat/data-request", {sender: state.sender, token: state.token, kind: chosen.value})
         .then(function (d) {
           status.textContent = d.error || d.message;
@@ -542,15 +577,48 @@
     launcher.setAttribute("aria-expanded", String(open));
     host.classList.toggle("open", open);
     if (open) {
-      if (!state.log.length) local("Hej! Skriv kort, hvad du vil have hjælp til, fx \"jeg skal flytte\".");
+      if (!state.log.length) local(t("welcome"));
       input.focus();
     } else { launcher.focus(); }
   }
+  // The widget's own words and direction in the conversation's language; the
+  // messages keep the language they were written in.
+  function retext() {
+    var lang = language(state.lang);
+    panel.lang = state.lang; panel.dir = lang.dir; launcher.lang = state.lang;
+    launcher.textContent = t("launcher");
+    panel.setAttribute("aria-label", t("launcher"));
+    title.textContent = t("title");
+    chooserLabel.textContent = t("language_label");
+    chooser.value = state.lang;
+    restart.textContent = t("restart");
+    close.textContent = t("close");
+    close.setAttribute("aria-label", t("close_label"));
+    log.setAttribute("aria-label", t("log_label"));
+    label.textContent = t("input_label");
+    input.placeholder = t("placeholder");
+    send.textContent = t("send");
+    rateButton.textContent = t("rate");
+    saveButton.textContent = t("save");
+    dataButton.textContent = t("data");
+    redraw(); drawWaiting(); showHandoff(state.handoff);
+  }
+  // chosen: the citizen picked it (sent with every message); otherwise the
+  // service said the conversation is in it (the words), and the choice is dropped
+  function setLanguage(code, chosen) {
+    state.lang = code; state.langChosen = Boolean(chosen); save(); retext();
+  }
+  chooser.addEventListener("change", function () {
+    setLanguage(chooser.value, true);
+    if (!state.log.length || state.log.every(function (e) { return e.kind !== "user"; })) {
+      state.log = []; save(); redraw(); local(t("welcome"));
+    }
+  });
   launcher.addEventListener("click", function () { setOpen(!state.open); });
   close.addEventListener("click", function () { setOpen(false); });
   panel.addEventListener("keydown", function (e) { if (e.key === "Escape") setOpen(false); });
   restart.addEventListener("click", function () {
-    ask({message: "start forfra"}, "Start forfra").then(function () {
+    ask({message: t("restart_message")}, t("restart")).then(function () {
       state.log = state.log.slice(-4); save(); redraw(); input.focus(); });
   });
   form.addEventListener("submit", function (e) {
@@ -567,7 +635,7 @@
   state.pending.forEach(function (e) { enqueue(e.body || {message: e.text}, e); });
   drawWaiting();
   if (typeof state.cursor !== "number") state.cursor = null;
-  redraw();
+  retext();
   loadNotices();
   if (state.open) { panel.hidden = false; launcher.setAttribute("aria-expanded", "true"); host.classList.add("open"); }
   else if (script.getAttribute("data-open") === "true" && !state.log.length) { setOpen(true); }
