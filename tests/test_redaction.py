@@ -212,10 +212,13 @@ def email_addresses(draw) -> str:
     return address.upper() if draw(st.integers(0, 9)) == 0 else address
 
 
-CONTEXTS = {  # (before, after): around the personal data, the way citizens write
-    "CPR": [("mit cpr er ", ""), ("cpr: ", " tak"), ("min søns cpr-nummer er ", "."), ("", " er mit cpr")],
-    "TELEFON": [("ring på ", ""), ("mit nummer er ", ", tak"), ("tlf. ", ""), ("", " er mit nummer")],
-    "EMAIL": [("skriv til ", ""), ("min mail er ", " tak"), ("mail: ", ".")],
+CONTEXTS = {  # (before, after): around the personal data, the way citizens write (in Danish, English, Ukrainian)
+    "CPR": [("mit cpr er ", ""), ("cpr: ", " tak"), ("min søns cpr-nummer er ", "."), ("", " er mit cpr"),
+            ("my CPR number is ", ", thanks"), ("Мій номер CPR ", ", дякую")],
+    "TELEFON": [("ring på ", ""), ("mit nummer er ", ", tak"), ("tlf. ", ""), ("", " er mit nummer"),
+                ("please call me on ", ""), ("мій телефон ", ".")],
+    "EMAIL": [("skriv til ", ""), ("min mail er ", " tak"), ("mail: ", "."), ("my email is ", " thanks"),
+              ("пишіть на ", ", будь ласка")],
 }
 
 
@@ -260,5 +263,218 @@ JOINERS = [" ", " ", " ", " ", ", ", " – ", " — ", ". ", "? ", " ", " ‑
 @given(st.lists(st.tuples(st.sampled_from(CLEAN_WORDS + CLEAN_PHRASES), st.sampled_from(JOINERS)),
                 min_size=1, max_size=14))
 def test_clean_danish_text_is_left_as_it_was(pieces):
+    text = "".join(word + joiner for word, joiner in pieces).strip()
+    assert redact(text) == text
+
+
+# --- English and Ukrainian (issue 21): the bot talks Danish, English and Ukrainian -------------------------
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # names after what says a name follows, in English
+        ("Hi, my name is Sarah Whitfield", "Hi, my name is [NAVN]"),
+        ("I am Olena and I need help", "I am [NAVN] and I need help"),
+        ("I'm Tetiana from Lviv", "I'm [NAVN] from Lviv"),
+        ("this is Dmitry speaking", "this is [NAVN] speaking"),
+        ("Hi, Olena here, I wrote yesterday", "Hi, [NAVN] here, I wrote yesterday"),
+        ("call me Kate", "call me [NAVN]"),
+        ("my mother Margaret has dementia", "my mother [NAVN] has [HELBRED]"),
+        ("our daughter Mia starts school", "our daughter [NAVN] starts school"),
+        ("my neighbour Mrs Thompson fell", "my neighbour [NAVN] fell"),
+        ("Femke de Vries is my wife", "[NAVN] is my wife"),
+        ("Anna's health card has not arrived", "[NAVN] health card has not arrived"),
+        ("Kind regards, Ruth Hughes", "Kind regards, [NAVN]"),
+        # Ukrainian and Russian names in Latin letters, without any context
+        ("Oksana Melnyk needs a new appointment", "[NAVN] needs a new appointment"),
+        ("Mykola Shevchenko and Yuliia Kovalenko moved to Odense", "[NAVN] and [NAVN] moved to Odense"),
+        ("Natalia and Serhiy Tkachenko need help", "[NAVN] and [NAVN] need help"),
+        # names in Cyrillic, in the case the sentence puts them
+        ("мене звати олена", "мене звати [NAVN]"),
+        ("Мене звати Олена Петрівна Шевченко", "Мене звати [NAVN]"),
+        ("Я — Микола Бондаренко, мені потрібен MitID", "Я — [NAVN], мені потрібен MitID"),
+        ("моя мама Галина хворіє на діабет", "моя мама [NAVN] хворіє на [HELBRED]"),
+        ("з чоловіком Андрієм ми переїхали до Орхуса", "з чоловіком [NAVN] ми переїхали до Орхуса"),
+        ("для сина Тараса потрібне місце в школі", "для сина [NAVN] потрібне місце в школі"),
+        ("Прошу записати Ірину Гончаренко на курси", "Прошу записати [NAVN] на курси"),
+        ("Лист для Коваленко Ірини Василівни", "Лист для [NAVN]"),
+        ("Чи можна поговорити з Оленою?", "Чи можна поговорити з [NAVN]?"),
+        ("Дякую, Олено!", "Дякую, [NAVN]!"),
+        ("З повагою, Наталія Шевчук", "З повагою, [NAVN]"),
+        ("Меня зовут Наталья Иванова", "Меня зовут [NAVN]"),
+        # health, addresses, documents and accounts in English and Ukrainian
+        ("I have type 1 diabetes", "I have [HELBRED]"),
+        ("my son was diagnosed with leukaemia", "my son was diagnosed with [HELBRED]"),
+        ("I'm on chemotherapy for breast cancer", "I'm on [HELBRED] for [HELBRED]"),
+        ("у мене цукровий діабет 2 типу", "у мене [HELBRED]"),
+        ("після інсульту батько погано ходить", "після [HELBRED] батько погано ходить"),
+        ("Я хворію на депресію", "Я хворію на [HELBRED]"),
+        ("у доньки астма і епілепсія", "у доньки [HELBRED] і [HELBRED]"),
+        ("I live at 14 Church Street, York YO1 7HH", "I live at [ADRESSE], [ADRESSE]"),
+        ("Я живу на вул. Хрещатик, 22, кв. 5 у Києві", "Я живу на [ADRESSE] у Києві"),
+        ("Я живу за адресою Søndergade 14, 2. th, 8700 Horsens", "Я живу за адресою [ADRESSE], [ADRESSE]"),
+        ("мій номер паспорта FX123456", "мій номер паспорта [DOKUMENT]"),
+        ("Номер закордонного паспорта GA 318592", "Номер закордонного паспорта [DOKUMENT]"),
+        ("номер рахунку 0001234567", "номер рахунку [KONTO]"),
+        ("passport FT412983, residence card DK7731904", "passport [DOKUMENT], residence card [DOKUMENT]"),
+    ],
+)
+def test_personal_data_in_english_and_ukrainian_is_replaced(text, expected):
+    assert redact(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    # English words that are names too, where they are words
+    "Will my health card arrive before May?",
+    "Hope you can help me with my tax return",
+    "Is there a grace period if I pay the bill late?",
+    "Mark my application as urgent please",
+    "The walker is broken, can I get a new one?",
+    "thank you for your patience with me",
+    "my dad cant walk far",
+    "I am Danish and live in Aarhus",
+    "I'm Ukrainian and have temporary protection",
+    "I am new in Denmark and need help with MitID",
+    "Dear Citizen Service, when are you open?",
+    "International House appointment for EU registration",
+    "I'm going to Spain on holiday, do I need the blue card?",
+    "we came from India, how do I appeal to Ankestyrelsen?",
+    "borrow walking aids from the kommune",
+    "subsidy for foot treatment for pensioners",
+    "click Apply here and log in with MitID",
+    "Call LOKK on the phone if you need help",
+    # Ukrainian words that are names too, places in their cases, what looks like a street
+    "Слава Україні! Дякую Данії за підтримку",
+    "Надія тільки на вас, допоможіть з MitID",
+    "Рада, що все вийшло! Дякую",
+    "я рада, що ви допомогли",
+    "Віра в краще допомагає",
+    "Сильний мороз, чи працює сьогодні Borgerservice?",
+    "Я з Києва, живу в Орхусі, а мама з Одеси",
+    "Я переїхала з Копенгагена до Вайле",
+    "платимо 9000 в місяць за квартиру",
+    "одинокий батько, які гроші на дитину",
+    "дозвіл на проживання для дитини, яка народилась у данії",
+    "Лист від Skattestyrelsen прийшов данською, чи можна перекласти?",
+    "Мій чоловік у лікарні, чи можу я говорити від його імені?",
+    "Я хворію і не можу прийти на зустріч у понеділок",
+])
+def test_english_and_ukrainian_ordinary_text_is_kept(text):
+    assert redact(text) == text
+
+
+def test_names_in_cyrillic_and_their_latin_spellings_are_in_the_list():
+    from borgerguide.redaction import _names
+
+    kinds, words, typo, lower = _names()
+    for name in ("олена", "тарас", "шевченко", "коваленко", "наталья", "петрівна", "olena", "mykola",
+                 "shevchenko", "yuliia", "yulia", "dmitriy", "dmitry"):
+        assert name in kinds, name
+    assert kinds["петрівна"] == "middle"
+    assert {"надія", "віра", "grace", "hope"} <= words  # words too: only with context
+    assert "walker" in lower and "walker" not in words  # a word in lower case only
+    assert not any(CYRILLIC_LETTER.search(name) for name in typo)  # no typo matching in Cyrillic
+    assert "ostap" in kinds and "ostap" not in typo  # nor of names only written in Latin letters from Cyrillic
+
+
+def _build_script():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "scripts" / "build_name_list.py"
+    spec = importlib.util.spec_from_file_location("build_name_list", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("name, language, spellings", [
+    ("Олена", "uk", {"olena"}),
+    ("Юлія", "uk", {"yuliia", "yulia", "yulya"}),
+    ("Андрій", "uk", {"andrii", "andriy"}),
+    ("Олег", "uk", {"oleh", "oleg"}),
+    ("Гнатюк", "uk", {"hnatiuk", "hnatyuk", "gnatyuk"}),
+    ("Згурський", "uk", {"zghurskyi"}),
+    ("Євген", "uk", {"yevhen", "yevgen"}),
+    ("Дмитрий", "ru", {"dmitriy", "dmitry", "dmitrii"}),
+    ("Наталья", "ru", {"natalya", "natalia"}),
+    ("Алексей", "ru", {"aleksey", "aleksei", "alexey", "alexei"}),
+])
+def test_ukrainian_and_russian_names_are_spelt_in_latin_letters_as_documents_spell_them(name, language, spellings):
+    assert spellings <= _build_script().latin_spellings(name, language)
+
+
+CYRILLIC_LETTER = __import__("re").compile("[\u0400-\u04ff]")
+
+# Names as Ukrainian grammar puts them after words that say a name follows: (nominative, genitive, instrumental)
+UKRAINIAN_NAMES = [("Олена", "Олени", "Оленою"), ("Тарас", "Тараса", "Тарасом"), ("Андрій", "Андрія", "Андрієм"),
+                   ("Микола", "Миколи", "Миколою"), ("Наталія", "Наталії", "Наталією"),
+                   ("Дмитро", "Дмитра", "Дмитром"), ("Ірина", "Ірини", "Іриною"), ("Василь", "Василя", "Василем"),
+                   ("Юлія", "Юлії", "Юлією"), ("Олександр", "Олександра", "Олександром")]
+UKRAINIAN_SURNAMES = [("Шевченко", "Шевченко", "Шевченко"), ("Ткачук", "Ткачука", "Ткачуком"),
+                      ("Коваленко", "Коваленка", "Коваленком"), ("Гнатюк", "Гнатюка", "Гнатюком")]
+UKRAINIAN_CONTEXTS = [  # (before, case, after)
+    ("Мене звати ", 0, ", я з Харкова"), ("Добрий день! Я — ", 0, "."), ("Чи отримав лист ", 0, "?"),
+    ("Лист для ", 1, " ще не прийшов"), ("Запишіть, будь ласка, ", 1, " на курси"),
+    ("Ми прийдемо разом з ", 2, " у понеділок"), ("З повагою, ", 0, ""),
+]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(UKRAINIAN_NAMES), st.one_of(st.none(), st.sampled_from(UKRAINIAN_SURNAMES)),
+       st.sampled_from(UKRAINIAN_CONTEXTS))
+def test_a_ukrainian_name_in_any_case_is_replaced(name, surname, context):
+    before, case, after = context
+    written = name[case] + ("" if surname is None else " " + surname[case])
+    assert redact(before + written + after) == before + "[NAVN]" + after, before + written + after
+
+
+ENGLISH_CUES = [("My name is ", "."), ("this is ", " speaking"), ("Hi, ", " here, I wrote yesterday"),
+                ("my mother ", " needs a walker"), ("Can my husband ", " come to the meeting?"),
+                ("Kind regards, ", ""), ("call me ", " please")]
+LATIN_NAMES = ["Oksana", "Mykola", "Yuliia", "Serhiy Bondarenko", "Olena Hnatiuk", "Sarah", "Priya Raman",
+               "Tomasz Nowak", "Ahmed", "Dmitry Ivanov", "Kateryna Savchuk"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.sampled_from(LATIN_NAMES), st.sampled_from(ENGLISH_CUES))
+def test_a_name_after_an_english_cue_is_replaced(name, context):
+    before, after = context
+    assert redact(before + name + after) == before + "[NAVN]" + after
+
+
+# Clean English and Ukrainian: words (no names, nothing personal) of what citizens ask about, with words that are
+# names elsewhere where they are words ("will", "may", "hope", "рада", "надія", "мороз"), places in their
+# cases, and typography between them.
+CLEAN_ENGLISH = """i you we can could will would may hope need help how when where what is are my the a to for
+in on with new health card passport move moving address letter form apply pay bill rent benefit pension
+daycare school doctor walker wheelchair sick leave tax return grace period please thanks hello good morning
+kommune citizen service denmark danish english ukrainian aarhus odense copenhagen monday may june august
+""".split()
+CLEAN_ENGLISH_PHRASES = ["Udbetaling Danmark", "Digital Post", "MitID", "Borgerservice", "SIRI", "Aarhus",
+                         "Citizen Service", "International House", "kl. 10-15", "3500 kr.", "in 2024,", "1. maj",
+                         "I am Danish", "I'm new here", "Skattestyrelsen", "Copenhagen", "May"]
+CLEAN_UKRAINIAN = """я ми ви як коли де що чи можна потрібно допомога допоможіть дякую будь ласка добрий день
+лист картка паспорт адреса переїзд житло оплата рахунок пенсія садочок школа лікар ролятор курси данської
+мови роботу сьогодні завтра понеділок серпні грудні мама тато син донька мені нам дітям надія віра рада
+мороз любов слава світ мир щастя доля які яка який
+""".split()
+CLEAN_UKRAINIAN_PHRASES = ["у Києві", "з Харкова", "в Орхусі", "до Копенгагена", "у Данії", "Україні",
+                           "Borgerservice", "MitID", "Digital Post", "Udbetaling Danmark", "kl. 10–15",
+                           "3500 kr.", "у 2024 році,", "Слава Україні!"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(CLEAN_ENGLISH + CLEAN_ENGLISH_PHRASES), st.sampled_from(JOINERS)),
+                min_size=1, max_size=14))
+def test_clean_english_text_is_left_as_it_was(pieces):
+    text = "".join(word + joiner for word, joiner in pieces).strip()
+    assert redact(text) == text
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(CLEAN_UKRAINIAN + CLEAN_UKRAINIAN_PHRASES), st.sampled_from(JOINERS)),
+                min_size=1, max_size=14))
+def test_clean_ukrainian_text_is_left_as_it_was(pieces):
     text = "".join(word + joiner for word, joiner in pieces).strip()
     assert redact(text) == text
