@@ -6,6 +6,7 @@ question and who it is for decide how a short follow-up is read.
 """
 from __future__ import annotations
 
+from abc import ABCMeta, abstractmethod
 import logging
 import re
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Text, Tuple, Union
@@ -92,13 +93,15 @@ ANSWER_BUTTONS: Dict[str, Tuple[str, ...]] = {
 }
 
 
-class GuideAction(Action):
+class GuideAction(Action, metaclass=ABCMeta):
     """An action of the guide: it responds; a first message's language, only
-    guessed, becomes the conversation's (the slot), so that it holds."""
+    guessed, becomes the conversation's (the slot), so that it holds.
+    Abstract, so that rasa-sdk does not register it as an action of its own."""
 
+    @abstractmethod
     def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                domain: Dict[Text, Any]) -> List[EventType]:  # pragma: no cover - every action has its own
-        raise NotImplementedError
+                domain: Dict[Text, Any]) -> List[EventType]:
+        """The action's own answer."""
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         events = self.respond(dispatcher, tracker, domain)

@@ -322,3 +322,16 @@ def test_an_active_notice_is_told_before_the_card(tmp_path, monkeypatch):
 def test_not_understood_but_helping_a_relative_still_surfaces_fuldmagt(action, intent):
     _, messages = run(action, tracker(intent, "hvordan hjælper jeg min mor med det digitale", ranking=RANKING))
     assert any("fuldmagt" in (m.get("text") or "") for m in messages)
+
+
+def test_the_action_server_registers_every_action_of_the_domain_and_nothing_else():
+    """rasa-sdk registers every subclass of Action it finds: a base class
+    without a name must be abstract, or the action server does not start."""
+    import yaml
+    from rasa_sdk.executor import ActionExecutor
+
+    executor = ActionExecutor()
+    executor.register_package("actions")
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+    custom = {name for name in domain["actions"] if name.startswith("action_")}
+    assert custom <= set(executor.actions), sorted(custom - set(executor.actions))
