@@ -18,6 +18,7 @@ from typing import Any, Dict, FrozenSet, List, Mapping, Optional, Tuple
 from borgerguide.catalogue import is_https_url, load_catalogue
 from borgerguide.content import content_dir, read_yaml, report_problems
 from borgerguide.db import database_url
+from borgerguide.languages import DANISH, texts
 from borgerguide.kommune_content import current_revision, store_for, stored_content
 from borgerguide.links import origin_problem
 from borgerguide.clock import DANISH_TIME
@@ -100,25 +101,26 @@ class Kommune:
         the national page about kommuner."""
         return self.website or str(self.borgerservice.get("contact_url") or "https://www.borger.dk")
 
-    def contact_text(self, now: Optional[datetime] = None) -> str:
-        """One short Danish paragraph on how to reach Borgerservice, with
-        whether it is open right now (Danish time)."""
+    def contact_text(self, now: Optional[datetime] = None, lang: Optional[str] = None) -> str:
+        """One short paragraph on how to reach Borgerservice, with whether it
+        is open right now (Danish time), in `lang` (Danish by default)."""
+        t = texts(lang or DANISH)
         bs = self.borgerservice
         now = now or datetime.now(DANISH_TIME)
         parts = []
         if bs.get("phone"):
-            parts.append(f"Ring til Borgerservice i {self.name} på {bs['phone']}.")
+            parts.append(t.t("kommune.phone", name=self.name, phone=bs["phone"]))
         else:
-            parts.append("Du finder din kommunes Borgerservice på borger.dk.")
+            parts.append(t.t("kommune.no_phone"))
         if bs.get("address"):
-            parts.append(f"Adressen er {bs['address']}.")
-        opening = describe(bs, now)
+            parts.append(t.t("kommune.address", address=bs["address"]))
+        opening = describe(bs, now, t)
         if opening:
             parts.append(opening)
         elif bs.get("opening_hours_text"):
-            parts.append(bs["opening_hours_text"])
+            parts.append(bs["opening_hours_text"])  # the kommune's own words
         if bs.get("booking_url"):
-            parts.append(f"Bestil tid her: {bs['booking_url']}")
+            parts.append(t.t("kommune.booking", url=bs["booking_url"]))
         return " ".join(parts)
 
 

@@ -1,6 +1,7 @@
 """Borgerservice opening hours in Danish time: weekly hours, Danish public
-holidays and a kommune's special days, and a plain Danish sentence about
-whether it is open now and when it opens next.
+holidays and a kommune's special days, and a plain sentence about whether it
+is open now and when it opens next, in the conversation's language
+(content/lang/<code>/messages.yml: hours.*, holiday.*).
 
 The weekly hours are given per weekday as "HH:MM-HH:MM", a list of such
 intervals, or "closed"; `special_days` maps "YYYY-MM-DD" to the same forms.
@@ -13,8 +14,10 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 from borgerguide.clock import DANISH_TIME
+from borgerguide.languages import DANISH, Texts, texts
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+SPECIAL_DAY = "særlig lukkedag"  # the closed reason of a special day (hours.special_day)
 WEEKDAY_DA = ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag")
 INTERVAL = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
 Interval = Tuple[time, time]
@@ -79,7 +82,7 @@ def hours_on(borgerservice: Mapping[str, Any], day: date) -> Tuple[List[Interval
     key = day.isoformat()
     if key in special or day in special:
         value = special.get(key, special.get(day))
-        return parse_hours(value), None if parse_hours(value) else "særlig lukkedag"
+        return parse_hours(value), None if parse_hours(value) else SPECIAL_DAY
     if borgerservice.get("closed_on_public_holidays", True):
         holiday = public_holidays(day.year).get(day)
         if holiday:
@@ -114,31 +117,45 @@ def status(borgerservice: Mapping[str, Any], now: datetime) -> Optional[OpenStat
     return OpenStatus(False, closed_reason=reason)
 
 
-def clock(moment: datetime) -> str:
-    return f"kl. {moment.hour:02d}.{moment.minute:02d}"
+def clock(moment: datetime, t: Optional[Texts] = None) -> str:
+    t = t or texts(DANISH)
+    return t.t("hours.time", hour=f"{moment.hour:02d}", minute=f"{moment.minute:02d}")
 
 
-def day_word(moment: datetime, now: datetime) -> str:
+def day_word(moment: datetime, now: datetime, t: Optional[Texts] = None) -> str:
+    t = t or texts(DANISH)
     days = (moment.date() - now.date()).days
     if days == 0:
-        return "i dag"
+        return t.t("hours.today")
     if days == 1:
-        return "i morgen"
+        return t.t("hours.tomorrow")
+    weekday = [w.strip() for w in t.t("hours.weekdays").split(",")][moment.weekday()]
     if days < 7:
-        return WEEKDAY_DA[moment.weekday()]
-    return f"{WEEKDAY_DA[moment.weekday()]} den {moment.day}/{moment.month}"
+        return weekday
+    return t.t("hours.date", weekday=weekday, day=moment.day, month=moment.month)
 
 
-def describe(borgerservice: Mapping[str, Any], now: datetime) -> Optional[str]:
-    """One plain Danish sentence about the opening hours right now."""
+def reason_in(reason: str, t: Texts) -> str:
+    """A closed reason (a holiday's Danish name, a special day) in the language."""
+    if reason == SPECIAL_DAY:
+        return t.t("hours.special_day")
+    try:
+        return str(t.raw(f"holiday.{reason}"))
+    except KeyError:
+        return reason
+
+
+def describe(borgerservice: Mapping[str, Any], now: datetime, t: Optional[Texts] = None) -> Optional[str]:
+    """One plain sentence about the opening hours right now (Danish unless `t` says otherwise)."""
+    t = t or texts(DANISH)
     current = status(borgerservice, now)
     if current is None:
         return None
     now = now.astimezone(DANISH_TIME)
     if current.open_now and current.closes_at is not None:
-        return f"Borgerservice har åbent nu, til {clock(current.closes_at)}."
-    reason = f" ({current.closed_reason})" if current.closed_reason else ""
+        return t.t("hours.open_now", time=clock(current.closes_at, t))
+    reason = f" ({reason_in(current.closed_reason, t)})" if current.closed_reason else ""
     if current.next_open is None:
-        return f"Borgerservice har lukket{reason}."
-    return (f"Borgerservice har lukket nu{reason}. Der er åbent igen "
-            f"{day_word(current.next_open, now)} {clock(current.next_open)}.")
+        return t.t("hours.closed", reason=reason)
+    return t.t("hours.closed_until", reason=reason, day=day_word(current.next_open, now, t),
+               time=clock(current.next_open, t))

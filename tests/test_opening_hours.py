@@ -75,3 +75,21 @@ def test_contact_text_includes_phone_address_and_status():
     text = kommune.contact_text(at("2026-11-23 11:00"))
     assert text == ("Ring til Borgerservice i Testrup Kommune på 11 22 33 44. Adressen er Torvet 1, 9999 Testrup. "
                     "Borgerservice har åbent nu, til kl. 15.00. Bestil tid her: https://testrup.dk/tid")
+
+
+@pytest.mark.parametrize("lang, now, expected", [
+    ("en", "2026-11-23 11:00", "Call Borgerservice in Testrup Kommune on 11 22 33 44. The address is Torvet 1, "
+                               "9999 Testrup. Borgerservice is open now, until 15:00. Book a time here: "
+                               "https://testrup.dk/tid"),
+    ("en", "2026-12-25 09:00", "Borgerservice is closed now (Christmas Day). It opens again Monday at 10:00."),
+    ("en", "2026-12-24 09:00", "Borgerservice is closed now (a special closing day). It opens again Monday at 10:00."),
+    ("uk", "2026-11-23 15:00", "Borgerservice зараз зачинено. Відчиниться знову завтра о 10:00."),
+    ("uk", "2026-12-25 09:00", "Borgerservice зараз зачинено (Різдво). Відчиниться знову у понеділок о 10:00."),
+    ("da", "2026-12-25 09:00", "Borgerservice har lukket nu (1. juledag). Der er åbent igen mandag kl. 10.00."),
+])
+def test_contact_text_speaks_the_conversations_language(lang, now, expected):
+    """Issue 21: the kommune's contact and whether it is open, in the
+    conversation's language (holidays and weekdays too), never in Danish only."""
+    kommune = Kommune("test", "Testrup Kommune", {**BS, "phone": "11 22 33 44", "address": "Torvet 1, 9999 Testrup",
+                                                  "booking_url": "https://testrup.dk/tid"})
+    assert expected in kommune.contact_text(at(now), lang=lang)
