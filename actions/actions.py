@@ -319,7 +319,7 @@ def give_answer(dispatcher: CollectingDispatcher, tracker: Tracker, entry: Entry
     dispatcher.utter_message(json_message={**contract.Answer(question, entry.id, answer.kind, answer.source,
                                                              answer.source_title).to_dict(), "page": page})
     if not answer.known or question in ("contact", "no_digital", "in_person", "status"):
-        contact = kommune.contact_text()
+        contact = kommune.contact_text(lang=t.lang)
         dispatcher.utter_message(text=t.t("contact.prefix", contact=contact))
         dispatcher.utter_message(json_message=contract.Contact(kommune.id, kommune.borgerservice.get("phone"))
                                  .to_dict())
@@ -745,7 +745,7 @@ def not_understood(dispatcher: CollectingDispatcher, tracker: Tracker, reading: 
     if helping_adult(reading):  # acting for someone else: fuldmagt, whatever the NLU made of it
         surface_fuldmagt(dispatcher, t)
     # never a dead end: the kommune's Borgerservice and a person are always a way on
-    contact = kommune_for(tracker).contact_text()
+    contact = kommune_for(tracker).contact_text(lang=t.lang)
     dispatcher.utter_message(text=t.t("fallback.contact", contact=contact), buttons=[button(t, "human")])
     return [SlotSet("fallback_count", attempt)]
 
@@ -798,7 +798,7 @@ class ActionFallback(GuideAction):
 def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str) -> List[EventType]:
     """Sends the `handoff` event; pauses the bot when staff take it live."""
     kommune = kommune_for(tracker)
-    handoff = make_handoff(reason, tracker.get_slot("area"), kommune)
+    handoff = make_handoff(reason, tracker.get_slot("area"), kommune, lang=lang_of(tracker))
     dispatcher.utter_message(text=handoff_text(handoff, kommune, say(tracker)))
     dispatcher.utter_message(json_message=handoff.to_dict())
     events: List[EventType] = [
@@ -846,7 +846,8 @@ class ActionContactBorgerservice(GuideAction):
         if answered is not None:
             return answered
         kommune = kommune_for(tracker)
-        dispatcher.utter_message(response="utter_contact_borgerservice", contact=kommune.contact_text())
+        dispatcher.utter_message(response="utter_contact_borgerservice",
+                                 contact=kommune.contact_text(lang=lang_of(tracker)))
         dispatcher.utter_message(json_message=contract.Contact(kommune.id, kommune.borgerservice.get("phone"))
                                  .to_dict())
         if no_answer(text):

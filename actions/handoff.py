@@ -30,10 +30,10 @@ def live_possible(kommune: Kommune, now: Optional[datetime] = None) -> bool:
 
 
 def make_handoff(reason: str, area: Optional[str], kommune: Kommune, now: Optional[datetime] = None,
-                 topic: Optional[str] = None) -> contract.Handoff:
+                 topic: Optional[str] = None, lang: Optional[str] = None) -> contract.Handoff:
     mode = contract.LIVE if live_possible(kommune, now) else contract.CALLBACK
     return contract.Handoff(contract.new_escalation_id(), reason, area, mode, contract.DEFAULT_QUEUE,
-                            kommune.id, topic)
+                            kommune.id, topic, lang)
 
 
 def handoff_text(handoff: contract.Handoff, kommune: Kommune, t: Texts) -> str:

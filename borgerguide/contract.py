@@ -7,6 +7,7 @@ the hand-off reasons and the queues are written down here only.
 """
 from __future__ import annotations
 
+import re
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -55,6 +56,7 @@ INTERNAL = "internal"
 
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 ESCALATION_PREFIX = "esc_"
+LANG_CODE = re.compile(r"^[a-z]{2,3}$")
 
 
 def new_escalation_id(now: Optional[float] = None) -> str:
@@ -87,8 +89,11 @@ class Handoff:
     queue: str = DEFAULT_QUEUE
     kommune: Optional[str] = None
     topic: Optional[str] = None
+    lang: Optional[str] = None  # the conversation's language (content/languages.yml), for staff
 
     def __post_init__(self) -> None:
+        if self.lang is not None and not LANG_CODE.match(self.lang):
+            raise ValueError("lang must be a language code such as 'da'")
         if not self.escalation_id.startswith(ESCALATION_PREFIX) or len(self.escalation_id) > 40:
             raise ValueError("escalation_id must be esc_ + a ULID")
         if self.reason not in HANDOFF_REASONS:
@@ -105,6 +110,8 @@ class Handoff:
         }
         if self.topic:
             payload["topic"] = self.topic
+        if self.lang:
+            payload["lang"] = self.lang
         return payload
 
     @classmethod
@@ -112,6 +119,7 @@ class Handoff:
         area = data.get("area")
         kommune = data.get("kommune")
         topic = data.get("topic")
+        lang = data.get("lang")
         return cls(
             escalation_id=str(_text(data.get("escalation_id"), "escalation_id", 40)),
             reason=str(data.get("reason") or ""),
@@ -120,6 +128,7 @@ class Handoff:
             queue=str(data.get("queue") or DEFAULT_QUEUE),
             kommune=str(kommune)[:64] if kommune else None,
             topic=str(topic)[:40] if topic else None,
+            lang=lang if isinstance(lang, str) and LANG_CODE.match(lang) else None,
         )
 
 

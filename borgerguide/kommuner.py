@@ -118,7 +118,8 @@ class Kommune:
         if opening:
             parts.append(opening)
         elif bs.get("opening_hours_text"):
-            parts.append(bs["opening_hours_text"])  # the kommune's own words
+            own = str(bs["opening_hours_text"])  # the kommune's own words; the national default in the language
+            parts.append(t.t("hours.default") if own == texts(DANISH).t("hours.default") else own)
         if bs.get("booking_url"):
             parts.append(t.t("kommune.booking", url=bs["booking_url"]))
         return " ".join(parts)

@@ -37,6 +37,7 @@ class Language:
     name: str
     dir: str = "ltr"
     detect: Optional[str] = None
+    staff: str = ""  # its name in Danish (staff and analysts)
 
 
 def languages_path() -> Path:
@@ -50,7 +51,7 @@ def _languages(path: Path, mtime: float) -> Tuple[str, Dict[str, Language]]:
     for code, entry in (data.get("languages") or {}).items():
         entry = entry or {}
         found[str(code)] = Language(str(code), str(entry.get("name") or code), str(entry.get("dir") or "ltr"),
-                                    entry.get("detect"))
+                                    entry.get("detect"), str(entry.get("staff") or entry.get("name") or code))
     return str(data.get("default") or DANISH), found
 
 
@@ -71,6 +72,12 @@ def known_language(value: Any) -> Optional[str]:
 
 LANGUAGE_ENTITY = "language"
 GUESS_ENTITY = "language_guess"
+
+
+def staff_name(code: Any) -> str:
+    """A conversation's language as staff and analysts read it, in Danish."""
+    language = languages().get(code) if isinstance(code, str) else None
+    return language.staff if language else "Ukendt sprog"
 
 
 def conversation_language(slot: Any, entities: Iterable[Mapping[str, Any]] = ()) -> str:

@@ -11,6 +11,7 @@ from borgerguide import contract
 from borgerguide.clock import danish_minute
 from borgerguide.content import content_dir, read_yaml
 from borgerguide.kommuner import registry
+from borgerguide.languages import default_language, staff_name
 from borgerguide.topics import load_topics
 
 STATUSES_DA = {"open": "Venter", "claimed": "I gang", "resolved": "Afsluttet"}
@@ -73,6 +74,10 @@ def case(public: Dict[str, Any], names: Optional[Mapping[str, str]] = None) -> D
         kommune_name=kommune_name(public.get("kommune")),
         number=case_number(str(public.get("id") or "")),
         waited=waiting_text(int(public.get("waiting_seconds") or 0)),
+        # the conversation's language in Danish; `foreign` when it is not the default (staff answer in it)
+        language_code=public.get("language") or default_language(),
+        language_name=staff_name(public.get("language") or default_language()),
+        foreign=bool(public.get("language")) and public.get("language") != default_language(),
     )
     return shown
 
@@ -85,7 +90,7 @@ def matches(shown: Mapping[str, Any], query: str) -> bool:
         return True
     haystack = " ".join(str(shown.get(key) or "") for key in (
         "question", "area_name", "reason_text", "number", "id", "conversation_id", "claimed_by", "kommune_name",
-        "queue_name")).lower()
+        "queue_name", "language_name")).lower()
     return needle in haystack or needle.replace("-", "") in haystack.replace("-", "")
 
 

@@ -373,3 +373,38 @@ async def test_notes_assignment_saved_replies_and_closing_an_unclaimed_case(citi
     assert (await closed.json())["escalation"]["claimed_by"] == "anna"
     polled = await (await citizen.get("/api/chat/messages", params={**other.auth, "cursor": "0"})).json()
     assert polled["messages"][-1]["text"] == RESUME_TEXT and polled["handoff"] is None
+
+
+async def test_staff_see_the_conversations_language_and_its_saved_replies_first(citizen, aiohttp_client, app):
+    """Issue 21: an English conversation reaches the inbox marked English, in
+    the citizen's own words, with the saved replies in English first."""
+    who = sender()
+    await chat(citizen, who, "I lost my yellow health insurance card, what do I do?")
+    body = await chat(citizen, who, "I want to talk to a person please")
+    [handoff] = handoffs(body)
+    assert handoff["lang"] == "en"
+    anna = await staff_client(aiohttp_client, app, "anna")
+    csrf = {"X-CSRF-Token": anna.csrf}
+    url = f"/api/staff/escalations/{handoff['escalation_id']}"
+    detail = await (await anna.get(url)).json()
+    assert detail["escalation"]["language"] == "en" and detail["view"]["language_name"] == "Engelsk"
+    assert any(line["text"] == "I lost my yellow health insurance card, what do I do?" for line in detail["transcript"])
+
+    english = await anna.post("/api/staff/saved-replies", headers=csrf, json={
+        "title": "Zz health card (en)", "text": "You can order a new card on borger.dk.", "language": "en"})
+    assert english.status == 201 and (await english.json())["reply"]["language_name"] == "Engelsk"
+    refused = await anna.post("/api/staff/saved-replies", headers=csrf,
+                              json={"title": "Klingon", "text": "Qapla'", "language": "tlh"})
+    assert refused.status == 400 and "sprog" in (await refused.json())["error"]
+    await anna.post("/api/staff/saved-replies", headers=csrf,
+                    json={"title": "Aa sundhedskort", "text": "Bestil et nyt kort på borger.dk."})
+    offered = await (await anna.get("/api/staff/saved-replies", params={"kommune": "aarhus", "sprog": "en"})).json()
+    languages = [r["language"] for r in offered["replies"]]
+    assert languages[0] == "en" and "da" in languages and languages == sorted(languages, key=lambda lang: lang != "en")
+
+    assert (await anna.post(url + "/claim", headers=csrf)).status == 200
+    page = await (await anna.get(f"/staff/escalations/{handoff['escalation_id']}")).text()
+    assert "Borgeren skriver på engelsk" in page and "<dd id=\"language\">Engelsk</dd>" in page
+    assert page.index("Zz health card (en)") < page.index("Aa sundhedskort (dansk)")
+    inbox = await (await anna.get("/staff/?vis=alle")).text()
+    assert "language-badge" in inbox and "Engelsk" in inbox

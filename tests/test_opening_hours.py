@@ -93,3 +93,10 @@ def test_contact_text_speaks_the_conversations_language(lang, now, expected):
     kommune = Kommune("test", "Testrup Kommune", {**BS, "phone": "11 22 33 44", "address": "Torvet 1, 9999 Testrup",
                                                   "booking_url": "https://testrup.dk/tid"})
     assert expected in kommune.contact_text(at(now), lang=lang)
+
+
+def test_the_national_default_hours_text_is_said_in_the_language_and_a_kommunes_own_is_kept():
+    default = Kommune("test", "Testrup Kommune", {"opening_hours_text": "Se åbningstiderne på din kommunes hjemmeside."})
+    assert "See the opening hours on your kommune's website." in default.contact_text(at("2026-11-23 11:00"), "en")
+    own = Kommune("test", "Testrup Kommune", {"opening_hours_text": "Man-fre 10-15, tors 10-17"})
+    assert "Man-fre 10-15, tors 10-17" in own.contact_text(at("2026-11-23 11:00"), "en")

@@ -25,6 +25,7 @@ import aiohttp
 from aiohttp import web
 
 from borgerguide import contract
+from borgerguide.languages import default_language, languages
 from borgerguide.tenancy import ALL_KOMMUNER, STAFF, Scope
 from bot import staff_view
 from bot.keys import ACCOUNTS, ESCALATIONS, RASA, SAVED_REPLIES, SETTINGS
@@ -133,7 +134,7 @@ async def escalation_page(request: web.Request, error: Optional[str] = None, sta
     session = require(request, "staff", api=False)
     detail = await _detail(request, session, request.match_info["id"])
     e = staff_view.case(detail["escalation"])
-    replies = [r.public() for r in await db(request.app[SAVED_REPLIES].for_kommune, e["kommune"])]
+    replies = [r.public() for r in await db(request.app[SAVED_REPLIES].for_kommune, e["kommune"], e.get("language"))]
     chosen = next((r for r in replies if str(r["id"]) == request.query.get("svar")), None)
     confirm = request.query.get("bekraeft") == "afslut"
     default = "callback_done" if e["mode"] == contract.CALLBACK else "solved"
@@ -288,7 +289,7 @@ async def replies_page(request: web.Request, error: Optional[str] = None, status
     replies = [r.public() for r in await db(request.app[SAVED_REPLIES].editable, session.scope)]
     editing = next((r for r in replies if str(r["id"]) == request.query.get("ret")), None)
     response = render("saved_replies.html", title="Gemte svar", session=session, replies=replies, editing=editing,
-                      error=error)
+                      error=error, languages=list(languages().values()), default=default_language())
     response.set_status(status)
     return response
 
@@ -300,10 +301,10 @@ async def _change_reply(request: web.Request, session: Session, body: Dict[str, 
         if remove and reply_id is not None:
             await db(store.remove, reply_id, session.scope)
             return None
-        title, text = str(body.get("title") or ""), str(body.get("text") or "")
+        title, text, language = str(body.get("title") or ""), str(body.get("text") or ""), body.get("language")
         if reply_id is None:
-            return (await db(store.add, session.scope, title, text, session.username)).public()
-        return (await db(store.update, reply_id, session.scope, title, text, session.username)).public()
+            return (await db(store.add, session.scope, title, text, session.username, language)).public()
+        return (await db(store.update, reply_id, session.scope, title, text, session.username, language)).public()
     except LookupError:
         raise CaseError(404, "Det gemte svar findes ikke.")
     except ValueError as error:
@@ -335,7 +336,7 @@ async def api_replies(request: web.Request) -> web.Response:
             return web.json_response({"error": error.message}, status=error.status)
         return web.json_response({"reply": made}, status=201)
     kommune = scoped(session, request.query.get("kommune") or None)
-    replies = await db(request.app[SAVED_REPLIES].for_kommune, kommune)
+    replies = await db(request.app[SAVED_REPLIES].for_kommune, kommune, request.query.get("sprog") or None)
     return web.json_response({"replies": [r.public() for r in replies]})
 
 

@@ -176,7 +176,11 @@
       if (m.lang && known(m.lang)) { p.lang = m.lang; p.dir = language(m.lang).dir; }
       nodes.push(p);
     }
-    if (c && (c.type === "solution" || c.type === "referral")) nodes.push(card(c));
+    if (c && (c.type === "solution" || c.type === "referral")) {
+      var box = card(c);
+      if (m.lang && known(m.lang)) { box.lang = m.lang; box.dir = language(m.lang).dir; }
+      nodes.push(box);
+    }
     if (c && c.type === "notice" && c.text) nodes.push(el("p", "notice", c.text));
     if (c && c.type === "acute") nodes.push(acute(c));
     if (c && c.type === "answer" && safeUrl(c.source)) {  // where the answer's facts come from
@@ -316,7 +320,8 @@
     oneHumanButton();
     reveal(first);
   }
-  function local(text) { reveal(add({kind: "bot", message: {text: text}})); }
+  // the widget's own message (the welcome), in the language it was written in
+  function local(text) { reveal(add({kind: "bot", message: {text: text, lang: state.lang}})); }
 
   // --- the hand-off --------------------------------------------------------------
   function showHandoff(h) {

@@ -41,6 +41,7 @@ escalations = sa.Table(
     sa.Column("callback_time", sa.String(100)),
     sa.Column("callback_name", sa.String(100)),  # given with consent, like the phone number
     sa.Column("question", sa.String(300)),  # what the citizen asked, redacted (bot.transcript.question)
+    sa.Column("language", sa.String(8)),  # the conversation's language (content/languages.yml)
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("source_event_id", sa.Integer),
@@ -85,6 +86,7 @@ class Escalation:
     updated_at: datetime
     callback_name: Optional[str] = None
     question: Optional[str] = None
+    language: Optional[str] = None
 
     def _callback(self, viewer: Optional[str]) -> Optional[Dict[str, Any]]:
         if not self.callback_phone:
@@ -102,7 +104,7 @@ class Escalation:
             "id": self.id, "conversation_id": self.conversation_id, "reason": self.reason,
             "area": self.area, "kommune": self.kommune, "mode": self.mode, "queue": self.queue,
             "status": self.status, "claimed_by": self.claimed_by, "outcome": self.outcome,
-            "callback": self._callback(viewer), "question": self.question,
+            "callback": self._callback(viewer), "question": self.question, "language": self.language,
             "created_at": self.created_at.isoformat(), "updated_at": self.updated_at.isoformat(),
             "waiting_seconds": int((now - self.created_at).total_seconds()),
         }
@@ -127,6 +129,7 @@ class EscalationStore:
             id=handoff.escalation_id, conversation_id=conversation_id, reason=handoff.reason,
             area=handoff.area, kommune=handoff.kommune, mode=handoff.mode, queue=handoff.queue,
             status="open", created_at=as_utc(at), updated_at=as_utc(at), source_event_id=source_event_id,
+            language=handoff.lang,
         ))
         self._event(connection, handoff.escalation_id, "created", "bot", at, {"reason": handoff.reason})
         return 1
@@ -337,5 +340,5 @@ class EscalationStore:
             kommune=row.kommune, mode=row.mode, queue=row.queue, status=row.status,
             claimed_by=row.claimed_by, outcome=row.outcome, callback_phone=row.callback_phone,
             callback_time=row.callback_time, callback_name=row.callback_name, question=row.question,
-            created_at=as_utc(row.created_at), updated_at=as_utc(row.updated_at),
+            language=row.language, created_at=as_utc(row.created_at), updated_at=as_utc(row.updated_at),
         )

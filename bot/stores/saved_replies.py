@@ -9,6 +9,8 @@ from typing import Any, Dict, List, Optional
 import sqlalchemy as sa
 
 from borgerguide.clock import as_utc, utcnow
+from borgerguide.db import add_missing_columns
+from borgerguide.languages import default_language, known_language, staff_name
 from borgerguide.tenancy import ALL_KOMMUNER, Scope
 
 TITLE_CHARS = 80
@@ -21,6 +23,7 @@ saved_replies = sa.Table(
     sa.Column("kommune", sa.String(64), nullable=False, index=True),  # a kommune id, or "*" (every kommune)
     sa.Column("title", sa.String(TITLE_CHARS), nullable=False),
     sa.Column("text", sa.Text, nullable=False),
+    sa.Column("language", sa.String(8)),  # the language it is written in (None: the default language)
     sa.Column("updated_by", sa.String(100), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
 )
@@ -34,9 +37,19 @@ class SavedReply:
     text: str
     updated_by: str
     updated_at: str
+    language: str = "da"
 
     def public(self) -> Dict[str, Any]:
-        return asdict(self)
+        return {**asdict(self), "language_name": staff_name(self.language)}
+
+
+def _language(value: Any) -> str:
+    if value in (None, ""):
+        return default_language()
+    language = known_language(value)
+    if language is None:
+        raise ValueError("Vælg et af de sprog, Borgerguiden taler.")
+    return language
 
 
 def _checked(title: str, text: str) -> tuple:
@@ -52,14 +65,18 @@ class SavedReplies:
     def __init__(self, engine: sa.engine.Engine) -> None:
         self.engine = engine
         metadata.create_all(engine)
+        add_missing_columns(engine, saved_replies)
 
-    def for_kommune(self, kommune: Optional[str]) -> List[SavedReply]:
-        """The replies offered on a kommune's escalation: its own and the shared ones."""
+    def for_kommune(self, kommune: Optional[str], language: Optional[str] = None) -> List[SavedReply]:
+        """The replies offered on a kommune's escalation: its own and the shared
+        ones; those in the conversation's `language` first."""
         wanted = [ALL_KOMMUNER] + ([kommune] if kommune else [])
         query = sa.select(saved_replies).where(saved_replies.c.kommune.in_(wanted)).order_by(
             saved_replies.c.title, saved_replies.c.id)
         with self.engine.connect() as connection:
-            return [self._from_row(r) for r in connection.execute(query)]
+            replies = [self._from_row(r) for r in connection.execute(query)]
+        first = language or default_language()
+        return sorted(replies, key=lambda reply: reply.language != first)  # stable: by title within each
 
     def editable(self, scope: Scope) -> List[SavedReply]:
         """The replies an account may edit: its kommune's (every one for a cross-kommune account)."""
@@ -68,20 +85,24 @@ class SavedReplies:
         with self.engine.connect() as connection:
             return [self._from_row(r) for r in connection.execute(query)]
 
-    def add(self, scope: Scope, title: str, text: str, actor: str) -> SavedReply:
+    def add(self, scope: Scope, title: str, text: str, actor: str, language: Any = None) -> SavedReply:
         title, text = _checked(title, text)
+        written_in = _language(language)
         with self.engine.begin() as connection:
             result = connection.execute(saved_replies.insert().values(
-                kommune=scope.kommune, title=title, text=text, updated_by=actor, updated_at=utcnow()))
+                kommune=scope.kommune, title=title, text=text, language=written_in, updated_by=actor,
+                updated_at=utcnow()))
             reply_id = int(result.inserted_primary_key[0])
         return self.get(reply_id, scope)
 
-    def update(self, reply_id: int, scope: Scope, title: str, text: str, actor: str) -> SavedReply:
+    def update(self, reply_id: int, scope: Scope, title: str, text: str, actor: str,
+               language: Any = None) -> SavedReply:
         title, text = _checked(title, text)
+        written_in = _language(language)
         self.get(reply_id, scope)  # LookupError when it is not the account's to edit
         with self.engine.begin() as connection:
             connection.execute(saved_replies.update().where(saved_replies.c.id == reply_id).values(
-                title=title, text=text, updated_by=actor, updated_at=utcnow()))
+                title=title, text=text, language=written_in, updated_by=actor, updated_at=utcnow()))
         return self.get(reply_id, scope)
 
     def remove(self, reply_id: int, scope: Scope) -> None:
@@ -100,4 +121,5 @@ class SavedReplies:
     @staticmethod
     def _from_row(row: Any) -> SavedReply:
         return SavedReply(id=row.id, kommune=row.kommune, title=row.title, text=row.text,
-                          updated_by=row.updated_by, updated_at=as_utc(row.updated_at).isoformat())
+                          updated_by=row.updated_by, updated_at=as_utc(row.updated_at).isoformat(),
+                          language=row.language or default_language())
