@@ -4,6 +4,7 @@ and the detector that keeps a Danish conversation Danish."""
 from __future__ import annotations
 
 import shutil
+import uuid
 from pathlib import Path
 
 import pytest
@@ -144,3 +145,17 @@ def test_a_missing_translation_is_reported(content):
     assert any(line.startswith("topics.yml: affald") for line in missing)
     assert any(line.startswith("answers/pas.yml") for line in missing)
     assert any(line.startswith("responses.yml: utter_goodbye") for line in missing)
+
+
+def test_the_domains_responses_reach_the_citizen_in_the_conversations_language(stack):
+    """launch/nlg.py: the domain's responses (utter_greet ...) are given to the
+    generator when Rasa loads the model; a generator that does not get them
+    answers every response with nothing."""
+    from conftest import send
+
+    danish = send(stack, "nlg-da-" + uuid.uuid4().hex[:8], "hej")
+    assert danish and danish[0]["text"].startswith("Hej! Jeg er Borgerguiden"), danish
+    assert [b["title"] for b in danish[0]["buttons"]][:2] == ["Flytning", "Sundhedskort"]
+    english = send(stack, "nlg-en-" + uuid.uuid4().hex[:8], "hello, good morning")
+    assert english and english[0]["text"].startswith("Hi! I'm Borgerguiden"), english
+    assert english[0]["buttons"][0]["title"] == "Moving" and english[0]["buttons"][0]["payload"] == "/report_move"
