@@ -143,7 +143,7 @@ async def test_a_week_holidays_and_special_days_are_saved_and_the_bot_follows_th
     page = await (await admin.get(f"{PAGE}?afsnit=tider")).text()
     assert "10:00-12:00, 13:00-15:00" in page, "a day with two intervals is shown as typed"
     assert "juleaften" in page and "nytårsaften" in page
-    assert "closed" not in page and "True" not in page
+    assert 'value="closed"' not in page and "True" not in page and 'value="lukket"' in page
 
 
 async def test_the_week_as_a_form_keeps_what_was_typed_when_a_day_is_missing(admin):
@@ -247,13 +247,19 @@ async def test_the_change_log_is_in_danish_and_a_rollback_is_logged(admin):
     table = page[page.index("<table"):page.index("</table>")]
     assert "Telefon til Borgerservice" in table and "89 40 22 22" in table and "87 13 00 00" in table
     assert "Åbningstid onsdag" in table and "10:00-12:00, 13:00-15:00" in table
-    assert "Særlige dage" in table and "24. december 2026: lukket (juleaften)" in table
+    assert "Særlig dag 24. december 2026" in table and "lukket (juleaften)" in table
     assert "1. Bestil tid" in table or "Bestil tid · Mød op" in table
     for raw in ("borgerservice.", "solutions.", "['", "{'", '{"', "None", "closed", "True"):
         assert raw not in table, raw
     assert re.search(r"admin-aarhus", table)
     phone = next(c for c in await changes_of(admin) if c["path"] == "borgerservice.phone")
     response = await admin.post(f"{PAGE}changes/{phone['id']}/rollback", data={"csrf_token": admin.csrf})
+    page = await response.text()
+    assert response.status == 200 and 'Sæt "Telefon til Borgerservice" tilbage til "89 40 22 22"?' in page
+    forget_revision()
+    assert load_kommune(KOMMUNE).borgerservice["phone"] == "87 13 00 00", "not before it is confirmed"
+    response = await admin.post(f"{PAGE}changes/{phone['id']}/rollback",
+                                data={"csrf_token": admin.csrf, "confirmed": "1"})
     page = await response.text()
     assert response.status == 200 and "rullet tilbage" in page
     forget_revision()
@@ -290,9 +296,9 @@ async def test_errors_have_one_shape_json_on_the_api_and_a_danish_page_elsewhere
         answer = await response.json()
         assert response.status == status, (path, response.status, answer)
         assert isinstance(answer.get("error"), str) and answer["error"], (path, answer)
-    response = await admin.post(f"{PAGE}changes/999999/rollback", data={"csrf_token": admin.csrf})
+    response = await admin.post(f"{PAGE}changes/999999/rollback", data={"csrf_token": admin.csrf, "confirmed": "1"})
     page = await response.text()
     assert response.status == 404 and "text/html" in response.headers["Content-Type"]
-    assert "Ændringen findes ikke" in page and "<html" in page and '"error"' not in page
+    assert "Ændringen findes ikke" in page and "<html" in page and '{"error"' not in page
     response = await admin.get("/admin/kommuner/odense/")
     assert response.status == 403 and "Du har ikke adgang" in await response.text()

@@ -9,6 +9,7 @@ from typing import Any, Dict, List, Optional
 import sqlalchemy as sa
 
 from borgerguide.clock import as_utc, utcnow
+from borgerguide.errors import BadInput, NotFound
 from borgerguide.tenancy import ALL_KOMMUNER, Scope
 
 TITLE_CHARS = 80
@@ -42,9 +43,9 @@ class SavedReply:
 def _checked(title: str, text: str) -> tuple:
     title, text = " ".join(str(title or "").split()), str(text or "").strip()
     if not title or len(title) > TITLE_CHARS:
-        raise ValueError(f"Giv svaret en titel på 1-{TITLE_CHARS} tegn.")
+        raise BadInput(f"Giv svaret en titel på 1-{TITLE_CHARS} tegn.")
     if not text or len(text) > TEXT_CHARS:
-        raise ValueError(f"Svaret skal være 1-{TEXT_CHARS} tegn.")
+        raise BadInput(f"Svaret skal være 1-{TEXT_CHARS} tegn.")
     return title, text
 
 
@@ -78,7 +79,7 @@ class SavedReplies:
 
     def update(self, reply_id: int, scope: Scope, title: str, text: str, actor: str) -> SavedReply:
         title, text = _checked(title, text)
-        self.get(reply_id, scope)  # LookupError when it is not the account's to edit
+        self.get(reply_id, scope)  # NotFound when it is not the account's to edit
         with self.engine.begin() as connection:
             connection.execute(saved_replies.update().where(saved_replies.c.id == reply_id).values(
                 title=title, text=text, updated_by=actor, updated_at=utcnow()))
@@ -94,7 +95,7 @@ class SavedReplies:
             row = connection.execute(sa.select(saved_replies).where(
                 saved_replies.c.id == reply_id, scope.where(saved_replies.c.kommune))).first()
         if row is None:
-            raise LookupError(reply_id)
+            raise NotFound("Det gemte svar findes ikke.")
         return self._from_row(row)
 
     @staticmethod
