@@ -279,6 +279,29 @@ async def test_the_admin_is_warned_when_the_social_emergency_phone_is_empty(admi
     assert "Jeres akuttelefon mangler" not in await (await admin.get(PAGE)).text()
 
 
+async def test_the_acute_answer_follows_the_saved_social_emergency_phone(admin):
+    from rasa_sdk.executor import CollectingDispatcher
+
+    from actions.actions import acute_help
+    from test_actions import tracker
+
+    def acute():
+        dispatcher = CollectingDispatcher()
+        acute_help(dispatcher, tracker("topic", "jeg har ingen steder at sove i nat", metadata={"kommune": KOMMUNE}))
+        return dispatcher.messages[0]["text"], dispatcher.messages[1]["custom"]
+
+    text, box = acute()
+    assert box["national"]["phone"] == "114" and "socialvagt" in box["national"]["when"]
+    assert "114" in text and "socialvagt" in text
+    assert box["local"]["phone"] == "89 40 22 22", "Borgerservice's own phone besides"
+    assert [line["phone"] for line in box["lines"]].count("114") == 0, "114 once: as the national line"
+    await save(admin, {"borgerservice.social_emergency_phone": "89 40 20 00"})
+    text, box = acute()
+    assert box["local"] == {"name": "Socialvagten i Aarhus Kommune", "phone": "89 40 20 00",
+                            "when": "akut hjælp fra kommunen"}
+    assert box["national"] is None and "socialvagt" in text
+
+
 # --- one error map ------------------------------------------------------------------------------------
 
 async def test_errors_have_one_shape_json_on_the_api_and_a_danish_page_elsewhere(aiohttp_client, admin, database):
