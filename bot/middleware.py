@@ -76,6 +76,13 @@ def error_response(request: web.Request, status: int, message: str, **details: A
     return response
 
 
+def domain_response(request: web.Request, error: DomainError) -> web.Response:
+    response = error_response(request, status_of(error), error.message, **error.details)
+    if isinstance(error, TooMany):
+        response.headers["Retry-After"] = str(max(1, error.retry_after))
+    return response
+
+
 def json_error(status: int, message: str) -> web.Response:
     """An error answered before a handler runs (the Origin check): always JSON."""
     return web.json_response({"error": message}, status=status)
@@ -88,10 +95,7 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     except web.HTTPException:
         raise
     except DomainError as error:
-        response = error_response(request, status_of(error), error.message, **error.details)
-        if isinstance(error, TooMany):
-            response.headers["Retry-After"] = str(max(1, error.retry_after))
-        return response
+        return domain_response(request, error)
     except Exception:  # noqa: BLE001 - last line of defence
         logger.exception("Unhandled error on %s %s", request.method, request.path)
         return error_response(request, 500, FAILED)
@@ -131,7 +135,12 @@ async def origin_middleware(request: web.Request, handler: Handler) -> web.Strea
     if request.method == "OPTIONS":
         response: web.StreamResponse = web.Response(status=204)
     else:
-        response = await handler(request)
+        try:
+            response = await handler(request)
+        except Forbidden:
+            raise  # nothing for another site to read
+        except DomainError as error:  # the widget on the kommune's site must be able to read why
+            response = domain_response(request, error)
     response.headers.update({"Access-Control-Allow-Origin": origin, "Vary": "Origin",
                              "Access-Control-Allow-Methods": "GET, POST",
                              "Access-Control-Allow-Headers": "Content-Type", "Access-Control-Max-Age": "600"})
