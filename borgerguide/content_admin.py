@@ -294,7 +294,9 @@ def confirmations(kommune_id: str, paths: Iterable[str]) -> Dict[str, Any]:
     """The kommune's own values of `paths` (those it has), to be confirmed as they are."""
     current = flatten(own_content(kommune_id))
     specs = spec_by_path()
-    return {path: current[path] for path in paths if path in specs and not _empty(current.get(path))}
+    wanted = [path for path in paths if path in specs]
+    days = [p for p in current if SPECIAL_DAYS in wanted and p.startswith(SPECIAL_DAYS + ".")]
+    return {path: current[path] for path in wanted + days if not _empty(current.get(path))}
 
 
 def _whole_content_problems(kommune_id: str, current: Mapping[str, Any], changes: Mapping[str, Any]) -> Dict[str, str]:
@@ -392,7 +394,8 @@ def view(kommune_id: str, stored_fields: Mapping[str, Any]) -> List[Dict[str, An
             value = current.get(spec.path)
             shown = hours_text(value) if spec.kind == "hours" else \
                 "\n".join(value) if isinstance(value, list) else ("" if value is None else value)
-        stored = stored_fields.get(spec.path)
+        stored = stored_fields.get(spec.path) if spec.kind != "days" else _all_verified(
+            [f for p, f in stored_fields.items() if p.startswith(spec.path + ".")])
         rows.append({"path": spec.path, "label": spec.label, "kind": spec.kind, "section": spec.section,
                      "value": value, "input": shown, "default": spec.default,
                      "default_text": plain(spec, spec.default) or "(intet)",
@@ -400,6 +403,21 @@ def view(kommune_id: str, stored_fields: Mapping[str, Any]) -> List[Dict[str, An
                      "verified_at": getattr(stored, "verified_at", None),
                      "updated_by": getattr(stored, "updated_by", None)})
     return rows
+
+
+def _all_verified(stored: List[Any]) -> Any:
+    """The newest of fields that were all verified (the special days are one field per day), else None."""
+    if not stored or not all(getattr(f, "verified_at", None) for f in stored):
+        return None
+    return max(stored, key=lambda f: f.verified_at)
+
+
+def week_verified(rows: Iterable[Mapping[str, Any]]) -> Optional[Mapping[str, Any]]:
+    """Of the week's fields with a value: the newest confirmation when every one is confirmed, else None."""
+    filled = [row for row in rows if not _empty(row["value"])]
+    if not filled or not all(row["verified_at"] for row in filled):
+        return None
+    return max(filled, key=lambda row: row["verified_at"])
 
 
 def warnings(kommune_id: str) -> List[str]:

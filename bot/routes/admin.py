@@ -147,7 +147,8 @@ async def kommune_page(request: web.Request, typed: Optional[Dict[str, Any]] = N
     response = render(
         "admin_kommune.html", title="Administration", session=session, kommune=kommune,
         kommune_name=registry()[kommune].name, section=section, sections=SECTIONS, entry=entry, entries=_entries(),
-        fields=shown, week=_week(shown), changes=await db(content_admin.change_log, changes),
+        fields=shown, week=_week(shown), week_verified=content_admin.week_verified(
+            [f for f in shown if f["kind"] == "hours"]), changes=await db(content_admin.change_log, changes),
         accounts=[a for a in accounts if a["kommune"] == kommune], roles=ROLE_NAMES_DA,
         invitable=INVITABLE_BY_ADMIN if session.role == KOMMUNE_ADMIN else ROLES,
         message=message or query.get("besked"), problems=problems or {},

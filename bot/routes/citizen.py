@@ -36,7 +36,7 @@ from borgerguide import contract
 from borgerguide.errors import BadInput, Conflict, Forbidden, NotFound, TooLarge, TooMany, Unavailable
 from borgerguide.clock import utcnow
 from borgerguide.languages import all_texts, conversation_language, default_language, known_language, languages
-from borgerguide.kommuner import DEFAULT_ID, known_kommune, registry
+from borgerguide.kommuner import DEFAULT_ID, is_danish_phone, known_kommune, registry
 from borgerguide.links import is_plain_link
 from borgerguide.notices import active as active_notices
 from borgerguide.redaction import redact
@@ -61,7 +61,6 @@ PAYLOAD = re.compile(r'^/[a-z_]{2,40}(\{[^{}]{0,200}\})?$')
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 SURROGATE = re.compile(r"[\ud800-\udfff]")
 SHORTCUT_PREFIX = re.compile(r"^[\s/]+")
-PHONE = re.compile(r"^\+?[0-9 ]{8,16}$")
 MINUTES_PER_CITIZEN = 5
 CALLBACK_OFFER_TEXT = ("Der er desværre ingen ledig medarbejder lige nu. Vil du hellere ringes op? "
                        "Udfyld formularen med dit telefonnummer og hvornår det passer dig.")
@@ -353,7 +352,7 @@ async def citizen_callback(request: web.Request) -> web.Response:
     if body.get("consent") is not True:
         raise BadInput("Sæt kryds, hvis vi må ringe til dig.")
     phone = str(body.get("phone") or "").strip()
-    if not PHONE.match(phone):
+    if not is_danish_phone(phone):  # the one check of a phone number (8 digits; +45 / 0045 allowed)
         raise BadInput("Skriv et telefonnummer med 8 cifre.")
     when = redact(str(body.get("time") or "").strip())[:100] or "Hurtigst muligt"
     name = " ".join(str(body.get("name") or "").split())[:100] or None  # with consent, for the call only
