@@ -415,6 +415,7 @@ def test_an_aarhus_admin_sets_hours_fixes_a_short_phone_confirms_one_field_and_r
     assert "bekræftet af admin-aarhus" in page.locator("[data-path='borgerservice.address']").inner_text()
     assert "bekræftet af" not in page.locator("[data-path='borgerservice.phone']").inner_text()
     assert "ikke bekræftet" in page.locator("[data-path='borgerservice.phone']").inner_text()
+    shot(page, "only-changed-fields-confirmed")
     # the phone is still right: confirmed on its own, with no change in the log
     page.check("[data-path='borgerservice.phone'] input[name^='confirm:']")
     page.click("#save")
