@@ -43,7 +43,7 @@ from actions.routing import (
 )
 from borgerguide import contract
 from borgerguide.catalogue import Solution, load_catalogue
-from borgerguide.kommuner import Kommune, load_kommune
+from borgerguide.kommuner import Kommune, load_kommune, phone_digits
 from borgerguide.languages import Texts, conversation_language, default_language, texts
 from borgerguide.notices import active as active_notices
 from borgerguide.topics import Topic, load_topics, topic_payload
@@ -66,6 +66,7 @@ BUTTONS = {
 AFTER_CARD = ("step_by_step", "not_working")
 STUCK = ("mitid_login", "someone_else", "contact", "human")
 ACUTE_TOPIC = "akut_hjaelp"
+NATIONAL_SOCIAL_LINE = "114"  # the police put a citizen through to the social emergency service at any hour
 # a wish for a person, not a question about booking a time
 PERSON_WORDS = re.compile(r"medarbejder|menneske|person|ringe?s? (mig )?op|ringer mig|snakke med|tale med|et rigtigt")
 # the variant of a solution for the citizen's child (content/solutions.yml `variants.barn`)
@@ -214,18 +215,21 @@ def acute_help(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Event
     t = say(tracker)
     lines = tuple(topic.help_lines if topic else ())
     social = kommune.borgerservice.get("social_emergency_phone")
+    national: Optional[contract.HelpLine] = None
+    local: Optional[contract.HelpLine] = None
     if social:
-        local: Optional[contract.HelpLine] = contract.HelpLine(t.t("acute.social_line", kommune=kommune.name),
-                                                               str(social), t.t("acute.social_when"))
+        local = contract.HelpLine(t.t("acute.social_line", kommune=kommune.name), str(social),
+                                  t.t("acute.social_when"))
         where = t.t("acute.where_social")
-    elif kommune.borgerservice.get("phone"):
-        local = contract.HelpLine(t.t("acute.borgerservice_line", kommune=kommune.name),
-                                  str(kommune.borgerservice["phone"]), t.t("acute.borgerservice_when"))
-        where = t.t("acute.where_kommune")
-    else:
-        local, where = None, t.t("acute.where_unknown")
+    else:  # no number of the kommune's own: the police put the citizen through to the social emergency service
+        national = contract.HelpLine(t.t("acute.national_line"), NATIONAL_SOCIAL_LINE, t.t("acute.national_when"))
+        lines = tuple(line for line in lines if phone_digits(line.phone) != NATIONAL_SOCIAL_LINE)
+        where = t.t("acute.where_national")
+        if kommune.borgerservice.get("phone"):
+            local = contract.HelpLine(t.t("acute.borgerservice_line", kommune=kommune.name),
+                                      str(kommune.borgerservice["phone"]), t.t("acute.borgerservice_when"))
     dispatcher.utter_message(text=t.t("acute.text", where=where), buttons=[button(t, "human_now")])
-    dispatcher.utter_message(json_message=contract.AcuteHelp(lines, local).to_dict())
+    dispatcher.utter_message(json_message=contract.AcuteHelp(lines, local, national).to_dict())
     return [SlotSet("area", ACUTE_TOPIC)]
 
 

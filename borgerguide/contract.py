@@ -340,18 +340,21 @@ class HelpLine:
 @dataclass(frozen=True)
 class AcuteHelp:
     """Acute help: the crisis lines to call now, and the kommune's social
-    emergency phone (`local`; None where the kommune has not set one: then
-    `national` is the line to call instead)."""
+    emergency phone (`local`; where the kommune has not set one, `local` is
+    Borgerservice's phone if any, and `national` the line that reaches the
+    social emergency service at any hour: the police, 114)."""
 
     lines: Tuple[HelpLine, ...]
     local: Optional[HelpLine] = None
+    national: Optional[HelpLine] = None
 
     def to_dict(self) -> Dict[str, Any]:
         def line(value: HelpLine) -> Dict[str, str]:
             return {"name": value.name, "phone": value.phone, "when": value.when}
 
         return {"type": ACUTE_HELP, "lines": [line(x) for x in self.lines],
-                "local": line(self.local) if self.local else None}
+                "local": line(self.local) if self.local else None,
+                "national": line(self.national) if self.national else None}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "AcuteHelp":
@@ -359,8 +362,9 @@ class AcuteHelp:
             return HelpLine(str(_text(value.get("name"), "name")), str(_text(value.get("phone"), "phone", 40)),
                             str(value.get("when") or ""))
 
-        local = data.get("local")
-        return cls(tuple(line(x) for x in data.get("lines") or ()), line(local) if local else None)
+        local, national = data.get("local"), data.get("national")
+        return cls(tuple(line(x) for x in data.get("lines") or ()), line(local) if local else None,
+                   line(national) if national else None)
 
 
 Payload = Union[Handoff, SolutionCard, ReferralCard, Fallback, Notice, Fault, Clarify, Answer, Question, Contact,

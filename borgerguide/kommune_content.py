@@ -45,6 +45,7 @@ class _Remove:
 
 
 REMOVE: Any = _Remove()
+EMPTY_JSON = ("null", "{}", "[]", '""')
 
 metadata = sa.MetaData()
 fields = sa.Table(
@@ -177,6 +178,8 @@ class ContentStore:
                     continue
                 if new is None:
                     connection.execute(fields.delete().where(fields.c.kommune == kommune, fields.c.path == path))
+                    if old in EMPTY_JSON:  # an empty value (null, {}) made way for its children: no change to log
+                        continue
                 elif old is None:
                     connection.execute(fields.insert().values(
                         kommune=kommune, path=path, value=new, updated_by=who, updated_at=now,

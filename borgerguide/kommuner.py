@@ -22,7 +22,7 @@ from borgerguide.languages import DANISH, texts
 from borgerguide.kommune_content import current_revision, store_for, stored_content
 from borgerguide.links import origin_problem
 from borgerguide.clock import DANISH_TIME
-from borgerguide.opening_hours import WEEKDAYS, describe, parse_hours
+from borgerguide.opening_hours import WEEKDAYS, describe, parse_hours, special_day
 from borgerguide.topics import load_topics
 
 DEFAULT_ID = "default"
@@ -206,8 +206,27 @@ def widget_origins() -> Dict[str, FrozenSet[str]]:
     return _widget_origins(files, url, current_revision(url))
 
 
-PHONE = re.compile(r"^\+?[0-9 ]{8,16}$")
 URL_KEYS = ("booking_url", "contact_url")
+PHONE_KEYS = ("phone", "social_emergency_phone")
+# Short national numbers a crisis line may be (the social emergency service is reached through the police, 114,
+# where a kommune has no number of its own); any other phone number has 8 digits.
+CRISIS_SHORT_NUMBERS = ("112", "114", "1813")
+
+
+def phone_digits(value: Any) -> str:
+    """The digits of a Danish phone number: spaces are allowed, and +45 or 0045 in front."""
+    text = "".join(str(value or "").split())
+    for prefix in ("+45", "0045"):
+        if text.startswith(prefix):
+            text = text[len(prefix):]
+            break
+    return text if text.isdigit() else ""
+
+
+def is_danish_phone(value: Any, crisis_line: bool = False) -> bool:
+    """8 digits (a crisis line may also be one of CRISIS_SHORT_NUMBERS)."""
+    digits = phone_digits(value)
+    return len(digits) == 8 or (crisis_line and digits in CRISIS_SHORT_NUMBERS)
 
 
 def validate_kommune(kommune_id: str, data: Any, solution_ids: Optional[set] = None,
@@ -223,8 +242,9 @@ def validate_kommune(kommune_id: str, data: Any, solution_ids: Optional[set] = N
     bs = data.get("borgerservice")
     if not isinstance(bs, Mapping):
         return errors + ["borgerservice is missing"]
-    if bs.get("phone") is not None and not PHONE.match(str(bs["phone"])):
-        errors.append(f"borgerservice.phone {bs['phone']!r} is not a phone number")
+    for key in PHONE_KEYS:
+        if bs.get(key) is not None and not is_danish_phone(bs[key], crisis_line=key == "social_emergency_phone"):
+            errors.append(f"borgerservice.{key} {bs[key]!r} is not a phone number (8 digits)")
     for key in URL_KEYS:
         if bs.get(key) is not None and not is_https_url(bs[key]):
             errors.append(f"borgerservice.{key} is not a well-formed https URL")
@@ -247,7 +267,7 @@ def validate_kommune(kommune_id: str, data: Any, solution_ids: Optional[set] = N
     for day, value in (bs.get("special_days") or {}).items():
         try:
             date.fromisoformat(str(day))
-            parse_hours(value)
+            parse_hours(special_day(value)[0])
         except ValueError as error:
             errors.append(f"borgerservice.special_days.{day}: {error}")
     for origin in data.get("widget_origins") or []:

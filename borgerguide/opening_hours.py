@@ -4,7 +4,9 @@ is open now and when it opens next, in the conversation's language
 (content/lang/<code>/messages.yml: hours.*, holiday.*).
 
 The weekly hours are given per weekday as "HH:MM-HH:MM", a list of such
-intervals, or "closed"; `special_days` maps "YYYY-MM-DD" to the same forms.
+intervals, or "closed"; `special_days` maps "YYYY-MM-DD" to the same forms,
+or to `{"hours": <the same>, "note": "juleaften"}` (the note is told to the
+citizen). `closed_on_public_holidays` is true unless set to false.
 """
 from __future__ import annotations
 
@@ -19,6 +21,9 @@ from borgerguide.languages import DANISH, Texts, texts
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 SPECIAL_DAY = "særlig lukkedag"  # the closed reason of a special day (hours.special_day)
 WEEKDAY_DA = ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag")
+MONTH_DA = ("januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september", "oktober",
+            "november", "december")
+CLOSED_WORDS = ("closed", "lukket")
 INTERVAL = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
 Interval = Tuple[time, time]
 
@@ -60,7 +65,7 @@ def public_holidays(year: int) -> Dict[date, str]:
 
 def parse_hours(value: Any) -> List[Interval]:
     """"10:00-15:00", ["10:00-12:00", "13:00-15:00"] or "closed" -> intervals."""
-    if value in (None, "closed", "lukket"):
+    if value is None or (isinstance(value, str) and value.strip().lower() in CLOSED_WORDS):
         return []
     values = value if isinstance(value, list) else [value]
     intervals = []
@@ -76,19 +81,76 @@ def parse_hours(value: Any) -> List[Interval]:
     return sorted(intervals)
 
 
+def special_day(value: Any) -> Tuple[Any, Optional[str]]:
+    """A special day's hours (as in the weekly plan) and its note."""
+    if isinstance(value, Mapping):
+        note = " ".join(str(value.get("note") or "").split()) or None
+        return value.get("hours", "closed"), note
+    return value, None
+
+
+def closed_on_holidays(borgerservice: Mapping[str, Any]) -> bool:
+    """Closed on public holidays unless the kommune said otherwise (unset: closed)."""
+    return borgerservice.get("closed_on_public_holidays") is not False
+
+
 def hours_on(borgerservice: Mapping[str, Any], day: date) -> Tuple[List[Interval], Optional[str]]:
     """The opening intervals of `day` and, when closed for a reason, the reason."""
     special = borgerservice.get("special_days") or {}
     key = day.isoformat()
     if key in special or day in special:
-        value = special.get(key, special.get(day))
-        return parse_hours(value), None if parse_hours(value) else SPECIAL_DAY
-    if borgerservice.get("closed_on_public_holidays", True):
+        hours, note = special_day(special.get(key, special.get(day)))
+        intervals = parse_hours(hours)
+        return intervals, None if intervals else (note or SPECIAL_DAY)
+    if closed_on_holidays(borgerservice):
         holiday = public_holidays(day.year).get(day)
         if holiday:
             return [], holiday
     weekly = borgerservice.get("opening_hours") or {}
     return parse_hours(weekly.get(WEEKDAYS[day.weekday()])), None
+
+
+def hours_text(value: Any) -> str:
+    """A day's hours as the admin writes them: "10:00-12:00, 13:00-15:00", "lukket" ("" for none)."""
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value)
+    return "lukket" if str(value).strip().lower() in CLOSED_WORDS else str(value)
+
+
+def date_da(day: date) -> str:
+    """24. december 2026"""
+    return f"{day.day}. {MONTH_DA[day.month - 1]} {day.year}"
+
+
+def coming_days(borgerservice: Mapping[str, Any], today: date, holidays: int = 5) -> List[Dict[str, Any]]:
+    """The next `holidays` public holidays and every special day from `today`
+    on, in order: the day, what it is, and the hours the citizen is told."""
+    special = borgerservice.get("special_days") or {}
+    days: Dict[date, str] = {}
+    for key, value in special.items():
+        try:
+            day = key if isinstance(key, date) else date.fromisoformat(str(key))
+        except ValueError:
+            continue
+        if day >= today:
+            days[day] = special_day(value)[1] or "særlig dag"
+    found, day = 0, today
+    while found < holidays and day < today + timedelta(days=400):
+        holiday = public_holidays(day.year).get(day)
+        if holiday:
+            days.setdefault(day, holiday)
+            found += 1
+        day += timedelta(days=1)
+    rows = []
+    for day in sorted(days):
+        intervals, reason = hours_on(borgerservice, day)
+        shown = ", ".join(f"{a:%H:%M}-{b:%H:%M}" for a, b in intervals) or \
+            ("lukket" if reason or borgerservice.get("opening_hours") else "–")
+        rows.append({"date": day.isoformat(), "day": f"{WEEKDAY_DA[day.weekday()]} {date_da(day)}",
+                     "what": days[day], "hours": shown})
+    return rows
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Optional
 
+from borgerguide.errors import BadInput, Forbidden
 from borgerguide.kommuner import DEFAULT_ID, known_kommune
 
 ALL_KOMMUNER = "*"
@@ -34,26 +35,30 @@ ROLE_NAMES_DA = {STAFF: "Medarbejder i Borgerservice", ANALYST: "Analytiker", KO
 INVITABLE_BY_ADMIN = (STAFF, ANALYST)
 
 
-class NotAllowed(Exception):
+class NotAllowed(Forbidden):
     """The account may not reach that kommune (answered 403, or 404 for a thing)."""
+
+    def __init__(self, kommune: Optional[str] = None) -> None:
+        super().__init__("Du har ikke adgang til den kommune.")
+        self.kommune = kommune
 
 
 def check_account(role: str, kommune: Any) -> str:
     """The kommune an account of `role` belongs to; ValueError with a Danish
     message for a combination that is not allowed."""
     if role not in ROLES:
-        raise ValueError(f"Rollen skal være en af: {', '.join(ROLES)}.")
+        raise BadInput(f"Rollen skal være en af: {', '.join(ROLES)}.")
     if role == OPERATOR:
         if kommune not in (None, "", ALL_KOMMUNER):
-            raise ValueError("En driftsansvarlig hører ikke til én kommune.")
+            raise BadInput("En driftsansvarlig hører ikke til én kommune.")
         return ALL_KOMMUNER
     if kommune == ALL_KOMMUNER:
         if role == KOMMUNE_ADMIN:
-            raise ValueError("En kommunes administrator hører til én kommune.")
+            raise BadInput("En kommunes administrator hører til én kommune.")
         return ALL_KOMMUNER
     resolved = known_kommune(kommune)
     if resolved is None or resolved == DEFAULT_ID:
-        raise ValueError("Vælg en af de 98 kommuner (eller * for driftens egne medarbejdere).")
+        raise BadInput("Vælg en af de 98 kommuner (eller * for driftens egne medarbejdere).")
     return resolved
 
 

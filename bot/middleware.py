@@ -1,7 +1,11 @@
 """What every request passes through, in this order:
 
-1. `error_middleware`: errors become JSON (or the handler's page) and never
-   echo the request body; `BadInput` is a 400 with its Danish message.
+1. `error_middleware`: the one map from errors to responses. The domain's
+   errors (borgerguide/errors.py: BadInput 400, NotLoggedIn 401, Forbidden
+   403, NotFound 404, Conflict 409, Gone 410, TooLarge 413, TooMany 429,
+   Unavailable 503/502) become `{"error": <Danish>, **details}` on the API
+   (/api/) and a Danish page elsewhere; anything else is a 500 that says
+   nothing of it. The request's body is never echoed.
 2. `origin_middleware`: the public chat API answers its own pages and the
    kommuner's allowed sites (CORS); any other site's browser gets a 403. Each
    citizen endpoint then checks the site against the kommune of what it
@@ -20,15 +24,19 @@ only the service's own scripts and styles (no inline script, no inline style).
 from __future__ import annotations
 
 import logging
-from typing import Awaitable, Callable, FrozenSet, Optional
+from typing import Any, Awaitable, Callable, FrozenSet, Optional
 
 from aiohttp import web
 
+from borgerguide.errors import (
+    BadInput, Conflict, DomainError, Forbidden, Gone, NotFound, NotLoggedIn, TooLarge, TooMany, Unavailable,
+)
 from borgerguide.kommuner import widget_origins
 from bot.keys import ACCOUNTS, SETTINGS
 from bot.offloop import db
-from bot.session import SESSION, body_of, current_session, json_failure
+from bot.session import HOME, SESSION, body_of, current_session
 from bot.stores.accounts import SESSION_COOKIE, csrf_ok
+from bot.templating import render
 
 logger = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -38,11 +46,45 @@ UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 NO_CSRF = ("/api/chat", "/login", "/api/login", "/invitation/")
 
 
-class BadInput(ValueError):
-    """Input the API refuses, with a Danish message for the citizen."""
+STATUS = ((BadInput, 400), (NotLoggedIn, 401), (Forbidden, 403), (NotFound, 404), (Conflict, 409), (Gone, 410),
+          (TooLarge, 413), (TooMany, 429))
+FAILED = "Der skete en fejl hos os. Prøv igen om lidt."
+TITLES = {400: "Det kunne ikke gemmes", 401: "Log ind", 403: "Ingen adgang", 404: "Findes ikke",
+          409: "Det kan ikke lade sig gøre", 410: "Slettet", 413: "For stort", 429: "Vent lidt",
+          500: "Der skete en fejl", 502: "Prøv igen om lidt", 503: "Prøv igen om lidt"}
+
+
+def status_of(error: DomainError) -> int:
+    """The HTTP status of a domain error (a page that shows its form again uses it too)."""
+    if isinstance(error, Unavailable):
+        return 502 if error.upstream else 503
+    return next((status for kind, status in STATUS if isinstance(error, kind)), 400)
+
+
+def wants_json(request: web.Request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def error_response(request: web.Request, status: int, message: str, **details: Any) -> web.Response:
+    """`{"error": message, **details}` on the API, a Danish page elsewhere."""
+    if wants_json(request):
+        return web.json_response({"error": message, **details}, status=status)
+    session = current_session(request)
+    response = render("error.html", title=TITLES.get(status, "Fejl"), session=session, message=message,
+                      home=HOME.get(session.role, "/login") if session else "/login")
+    response.set_status(status)
+    return response
+
+
+def domain_response(request: web.Request, error: DomainError) -> web.Response:
+    response = error_response(request, status_of(error), error.message, **error.details)
+    if isinstance(error, TooMany):
+        response.headers["Retry-After"] = str(max(1, error.retry_after))
+    return response
 
 
 def json_error(status: int, message: str) -> web.Response:
+    """An error answered before a handler runs (the Origin check): always JSON."""
     return web.json_response({"error": message}, status=status)
 
 
@@ -52,11 +94,11 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         return await handler(request)
     except web.HTTPException:
         raise
-    except BadInput as error:
-        return json_error(400, str(error))
+    except DomainError as error:
+        return domain_response(request, error)
     except Exception:  # noqa: BLE001 - last line of defence
         logger.exception("Unhandled error on %s %s", request.method, request.path)
-        return json_error(500, "Der skete en fejl hos os. Prøv igen om lidt.")
+        return error_response(request, 500, FAILED)
 
 
 def allowed_origins(request: web.Request, kommune_id: Optional[str]) -> FrozenSet[str]:
@@ -93,7 +135,12 @@ async def origin_middleware(request: web.Request, handler: Handler) -> web.Strea
     if request.method == "OPTIONS":
         response: web.StreamResponse = web.Response(status=204)
     else:
-        response = await handler(request)
+        try:
+            response = await handler(request)
+        except Forbidden:
+            raise  # nothing for another site to read
+        except DomainError as error:  # the widget on the kommune's site must be able to read why
+            response = domain_response(request, error)
     response.headers.update({"Access-Control-Allow-Origin": origin, "Vary": "Origin",
                              "Access-Control-Allow-Methods": "GET, POST",
                              "Access-Control-Allow-Headers": "Content-Type", "Access-Control-Max-Age": "600"})
@@ -114,7 +161,7 @@ async def csrf_middleware(request: web.Request, handler: Handler) -> web.StreamR
         body = await body_of(request)
         token = request.headers.get("X-CSRF-Token") or body.get("csrf_token")
         if not csrf_ok(session, token if isinstance(token, str) else None):
-            raise json_failure(web.HTTPForbidden, "CSRF-token mangler eller er forkert.")
+            raise Forbidden("CSRF-token mangler eller er forkert. Hent siden igen, og prøv en gang til.")
     return await handler(request)
 
 

@@ -7,7 +7,6 @@ proves that a conversation is theirs (bot.stores.conversations).
 """
 from __future__ import annotations
 
-import json
 from typing import Any, Dict, Optional, Tuple, Union
 
 from aiohttp import web
@@ -16,7 +15,8 @@ from bot import jsonbody
 from bot.keys import ACCOUNTS, RATE_LIMITS, SETTINGS
 from bot.ratelimit import client_address
 from bot.offloop import db
-from borgerguide.tenancy import ANALYST, KOMMUNE_ADMIN, OPERATOR, ROLES, STAFF, NotAllowed
+from borgerguide.errors import BadInput, Forbidden, NotLoggedIn
+from borgerguide.tenancy import ANALYST, KOMMUNE_ADMIN, OPERATOR, ROLES, STAFF
 from bot.stores.accounts import SESSION_COOKIE, SESSION_HOURS, LoginRefused, SecondFactorNeeded, Session
 from bot.templating import render
 
@@ -29,10 +29,6 @@ def address_of(request: web.Request) -> str:
     return client_address(request.remote, request.headers.get("X-Forwarded-For"), limits.trusted_proxies)
 
 
-def json_failure(kind: type, message: str) -> web.HTTPException:
-    return kind(text=json.dumps({"error": message}), content_type="application/json")
-
-
 def current_session(request: web.Request) -> Optional[Session]:
     return request.get(SESSION)
 
@@ -42,35 +38,32 @@ def require(request: web.Request, role: Union[str, Tuple[str, ...]], api: bool) 
     session = current_session(request)
     if session is None:
         if api:
-            raise json_failure(web.HTTPUnauthorized, "Log ind først.")
+            raise NotLoggedIn("Log ind først.")
         raise web.HTTPFound("/login")
     roles = ROLES if role == "any" else ((role,) if isinstance(role, str) else role)
     if session.role not in roles:
-        raise json_failure(web.HTTPForbidden, "Din rolle giver ikke adgang hertil.")
+        raise Forbidden("Din rolle giver ikke adgang hertil.")
     return session
 
 
 def scoped(session: Session, requested: Optional[str]) -> Optional[str]:
-    """The kommune a request asks for, within the account's kommune (403 for another)."""
-    try:
-        return session.scope.narrowed(requested)
-    except NotAllowed:
-        raise json_failure(web.HTTPForbidden, "Du har ikke adgang til den kommune.")
+    """The kommune a request asks for, within the account's kommune (NotAllowed, 403, for another)."""
+    return session.scope.narrowed(requested)
 
 
 HOME = {STAFF: "/staff/", ANALYST: "/analyst/", KOMMUNE_ADMIN: "/admin/", OPERATOR: "/admin/"}
 
 
 async def json_object(request: web.Request) -> Dict[str, Any]:
-    """The request's JSON object, or a 400 with a Danish message."""
+    """The request's JSON object, or BadInput with a Danish message."""
     try:
         body = await request.json(loads=jsonbody.loads)
     except jsonbody.TooDeep as error:
-        raise json_failure(web.HTTPBadRequest, str(error))
+        raise BadInput(str(error))
     except ValueError:
-        raise json_failure(web.HTTPBadRequest, "Ugyldig JSON.")
+        raise BadInput("Ugyldig JSON.")
     if not isinstance(body, dict):
-        raise json_failure(web.HTTPBadRequest, "Forventede et JSON-objekt.")
+        raise BadInput("Forventede et JSON-objekt.")
     return body
 
 
@@ -131,10 +124,9 @@ async def login_api(request: web.Request) -> web.Response:
         session = await _login(request, str(body.get("username", "")), str(body.get("password", "")),
                                str(body.get("code") or "") or None)
     except LoginRefused as refused:
-        return web.json_response({"error": str(refused), "code_needed": isinstance(refused, SecondFactorNeeded)},
-                                 status=401)
+        raise NotLoggedIn(str(refused), code_needed=isinstance(refused, SecondFactorNeeded))
     if session is None:
-        return web.json_response({"error": "Forkert brugernavn eller adgangskode."}, status=401)
+        raise NotLoggedIn("Forkert brugernavn eller adgangskode.")
     response = web.json_response({"username": session.username, "role": session.role, "csrf": session.csrf,
                                   "kommune": session.kommune})
     set_session_cookie(request, response, request["new_session_id"])

@@ -126,8 +126,11 @@ def test_an_admins_change_reaches_the_widget_on_the_other_instance_and_rolls_bac
     admin.goto(f"{first}/admin/kommuner/{kommune}/?afsnit=aendringer")
     rows = admin.locator("tbody tr")
     assert rows.count() == 2 and NEW_PHONE in admin.locator("tbody").inner_text()
-    for path in (f"solutions.{DAYCARE}.url", "borgerservice.phone"):
-        admin.locator("tbody tr", has_text=path).first.locator("button.rollback").click()
+    from borgerguide.catalogue import load_catalogue
+
+    for label in (f"{load_catalogue().get(DAYCARE).title}: kommunens side", "Telefon til Borgerservice"):
+        admin.locator("tbody tr", has_text=label).first.locator("a.rollback").click()
+        admin.locator("form.confirm button").click()  # a rollback asks first
         assert "rullet tilbage" in admin.locator("#message").inner_text()
     wait_until(lambda: NEW_PHONE not in said(chat(second, kommune, ASK_PHONE)[1]), "the old phone again")
     widget_ask(citizen, ASK_PHONE)
@@ -286,3 +289,179 @@ def test_data_requests_through_the_api(production_web, kommune):
     entries = [e for e in audit["entries"] if e["action"] in ("conversation_exported", "conversation_erased")]
     assert {e["action"] for e in entries} == {"conversation_exported", "conversation_erased"}
     assert "Jonas" not in json.dumps(audit) and sender not in json.dumps(entries)
+
+
+# --- issue 19: the admin saves what it shows ------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def admin_web(tmp_path_factory):
+    """The web service alone (the admin's pages need no Rasa) on a database of its own, with an Aarhus admin."""
+    import os
+    import subprocess
+    import sys
+
+    from borgerguide.db import engine_for
+    from conftest import ROOT
+    from stack import free_port, wait_for
+
+    tmp = tmp_path_factory.mktemp("admin-web")
+    url = f"sqlite:///{tmp / 'web.db'}"
+    Accounts(engine_for(url)).add_user("admin-aarhus", PASSWORD, "kommune_admin", "aarhus")
+    port = free_port()
+    env = {**os.environ, "BORGERGUIDE_DB": url, "BORGERGUIDE_EVENTS_DB": f"sqlite:///{tmp / 'events.db'}",
+           "BORGERGUIDE_TRACKER_DB": f"sqlite:///{tmp / 'tracker.db'}", "BORGERGUIDE_SECRET": "admin-web-" + "z" * 32}
+    log = open(tmp / "web.log", "ab")
+    process = subprocess.Popen([sys.executable, "-m", "bot", "--host", "127.0.0.1", "--port", str(port),
+                                "--rasa-url", "http://127.0.0.1:9"], cwd=ROOT, env=env, stdout=log,
+                               stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        wait_for(f"http://127.0.0.1:{port}/health/live", process, timeout=60)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+        log.close()
+
+
+class Shots:
+    """The admin journey's screenshots, numbered in order (test-artifacts/journeys/admin-NN-*.png)."""
+
+    def __init__(self) -> None:
+        from conftest import ROOT
+
+        self.dir = ROOT / "test-artifacts" / "journeys"
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.step = 0
+
+    def __call__(self, page, what: str) -> None:
+        self.step += 1
+        page.screenshot(path=str(self.dir / f"admin-{self.step:02d}-{what}.png"), full_page=True)
+
+
+def admin_page(browser, web_url: str, width: int):
+    phone = width < 600
+    context = browser.new_context(viewport={"width": width, "height": 844 if phone else 900}, is_mobile=phone,
+                                  has_touch=phone, locale="da-DK")
+    page = context.new_page()
+    log_in(page, web_url, "admin-aarhus")
+    return page
+
+
+def fits(page, width: int) -> None:
+    assert page.evaluate("document.documentElement.scrollWidth") <= width, "no sideways scrolling"
+
+
+def in_view_horizontally(page, locator, width: int) -> None:
+    box = locator.bounding_box()
+    assert box and box["x"] >= 0 and box["x"] + box["width"] <= width, box
+
+
+def test_an_aarhus_admin_sets_hours_fixes_a_short_phone_confirms_one_field_and_rolls_back(admin_web, browser):
+    from datetime import timedelta
+
+    from borgerguide.clock import danish_today
+    from borgerguide.opening_hours import date_da
+
+    shot = Shots()
+    page = admin_page(browser, admin_web, 1366)
+    page.goto(f"{admin_web}/admin/kommuner/aarhus/?afsnit=kontakt")
+    assert "Jeres akuttelefon mangler" in page.locator(".warning").inner_text()
+    shot(page, "warning-no-acute-phone")
+
+    # the week, the holidays and a special day
+    page.goto(f"{admin_web}/admin/kommuner/aarhus/?afsnit=tider")
+    week = {"monday": "10:00-15:00", "tuesday": "10:00-15:00", "wednesday": "10:00-12:00, 13:00-15:00",
+            "thursday": "10:00-17:30", "friday": "10:00-13:00", "saturday": "lukket", "sunday": "lukket"}
+    for day, hours in week.items():
+        page.fill(f"[data-path='borgerservice.opening_hours.{day}'] input", hours)
+    special = danish_today() + timedelta(days=12)
+    page.fill("#day-date-1", special.isoformat())
+    page.fill("#day-hours-1", "lukket")
+    page.fill("#day-note-1", "personaledag")
+    shot(page, "week-and-special-day-typed")
+    page.click("#save")
+    assert "Gemt: 8 felter" in page.locator("#message").inner_text()
+    assert page.input_value("[data-path='borgerservice.opening_hours.wednesday'] input") == "10:00-12:00, 13:00-15:00"
+    assert page.input_value("[data-path='borgerservice.opening_hours.sunday'] input") == "lukket"
+    row = page.locator(f".coming tr[data-date='{special.isoformat()}']")
+    assert "personaledag" in row.inner_text() and "lukket" in row.inner_text()
+    assert date_da(special) in row.inner_text()
+    assert page.locator(".coming tbody tr").count() >= 6, "the next five public holidays besides"
+    assert "Ugeplanen: bekræftet af admin-aarhus" in page.locator("#content-form").inner_text()
+    assert "bekræftet af admin-aarhus" in page.locator("#saerlige ~ p.meta").last.inner_text()
+    fits(page, 1366)
+    shot(page, "week-saved-coming-days")
+
+    # a phone number of 7 digits: a Danish message, nothing typed is lost
+    page.goto(f"{admin_web}/admin/kommuner/aarhus/?afsnit=kontakt")
+    address = "Dokk1, Hack Kampmanns Plads 2, 8000 Aarhus C (indgang fra havnen)"
+    page.fill("[data-path='borgerservice.phone'] input", "8940 222")
+    page.fill("[data-path='borgerservice.address'] input", address)
+    page.fill("[data-path='borgerservice.email'] input", "borgerservice@aarhus.dk")
+    page.click("#save")
+    message = page.locator("#message").inner_text()
+    assert "Ikke gemt" in message and "8 cifre" in message and "7 cifre" in message
+    assert page.input_value("[data-path='borgerservice.phone'] input") == "8940 222"
+    assert page.input_value("[data-path='borgerservice.address'] input") == address, "kept"
+    assert page.input_value("[data-path='borgerservice.email'] input") == "borgerservice@aarhus.dk", "kept"
+    assert page.get_attribute("[data-path='borgerservice.phone'] input", "aria-invalid") == "true"
+    assert "8 cifre" in page.locator("[data-path='borgerservice.phone'] .error").inner_text()
+    shot(page, "short-phone-refused-rest-kept")
+
+    # the phone as it was: only the two fields that changed are saved and confirmed
+    page.fill("[data-path='borgerservice.phone'] input", "89 40 22 22")
+    page.click("#save")
+    assert "Gemt: 2 felter" in page.locator("#message").inner_text()
+    assert "bekræftet af admin-aarhus" in page.locator("[data-path='borgerservice.address']").inner_text()
+    assert "bekræftet af" not in page.locator("[data-path='borgerservice.phone']").inner_text()
+    assert "ikke bekræftet" in page.locator("[data-path='borgerservice.phone']").inner_text()
+    shot(page, "only-changed-fields-confirmed")
+    # the phone is still right: confirmed on its own, with no change in the log
+    page.check("[data-path='borgerservice.phone'] input[name^='confirm:']")
+    page.click("#save")
+    assert "Bekræftet: 1 felt" in page.locator("#message").inner_text()
+    assert "bekræftet af admin-aarhus" in page.locator("[data-path='borgerservice.phone']").inner_text()
+    shot(page, "one-field-confirmed")
+
+    # the change log in Danish, the rollback at hand
+    page.goto(f"{admin_web}/admin/kommuner/aarhus/?afsnit=aendringer")
+    log = page.locator("table.changes").inner_text()
+    for words in ("Adresse", "E-mail til Borgerservice", "Åbningstid onsdag", "10:00-12:00, 13:00-15:00",
+                  f"Særlig dag {date_da(special)}", "lukket (personaledag)", "Ændret af admin-aarhus"):
+        assert words in log, words
+    for raw in ("borgerservice.", "['", "None", "closed", "True"):
+        assert raw not in log, raw
+    assert page.locator("table.changes tbody tr").count() == 10, "8 + 2 changes; the confirmation is no change"
+    fits(page, 1366)
+    address_row = page.locator("table.changes tbody tr", has_text="Adresse").first
+    in_view_horizontally(page, address_row.locator("a.rollback"), 1366)
+    shot(page, "change-log-desktop")
+    address_row.locator("a.rollback").click()
+    confirm = page.locator("form.confirm")
+    assert 'Sæt "Adresse" tilbage til "Dokk1, Hack Kampmanns Plads 2, 8000 Aarhus C"?' in confirm.inner_text()
+    in_view_horizontally(page, confirm.locator("button"), 1366)
+    shot(page, "rollback-asks-first")
+    confirm.locator("button").click()
+    assert "rullet tilbage" in page.locator("#message").inner_text()
+    newest = page.locator("table.changes tbody tr").first.inner_text()
+    assert "Adresse" in newest and "Rullet tilbage af admin-aarhus" in newest
+    page.goto(f"{admin_web}/admin/kommuner/aarhus/?afsnit=kontakt")
+    assert page.input_value("[data-path='borgerservice.address'] input") == "Dokk1, Hack Kampmanns Plads 2, 8000 Aarhus C"
+    page.context.close()
+
+    # on a phone: the week, and the change log with its rollback, without sideways scrolling
+    phone = admin_page(browser, admin_web, 390)
+    phone.goto(f"{admin_web}/admin/kommuner/aarhus/?afsnit=tider")
+    fits(phone, 390)
+    shot(phone, "phone-week")
+    phone.goto(f"{admin_web}/admin/kommuner/aarhus/?afsnit=aendringer")
+    fits(phone, 390)
+    email_row = phone.locator("table.changes tbody tr", has_text="E-mail til Borgerservice").first
+    in_view_horizontally(phone, email_row.locator("a.rollback"), 390)
+    shot(phone, "phone-change-log")
+    email_row.locator("a.rollback").click()
+    phone.locator("form.confirm button").click()
+    assert "rullet tilbage" in phone.locator("#message").inner_text()
+    fits(phone, 390)
+    shot(phone, "phone-rolled-back")
+    phone.context.close()

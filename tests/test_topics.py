@@ -85,8 +85,13 @@ def test_acute_help_comes_first_with_the_crisis_lines_and_a_person(stack):
         assert "112" in first["text"], messages
         assert "/request_human" in [b["payload"] for b in first.get("buttons") or []]
         help_ = customs(messages, "acute")[0]
-        assert [line["phone"] for line in help_["lines"]] == [line.phone for line in topic.help_lines]
+        assert not load_kommune(KOMMUNE).borgerservice.get("social_emergency_phone"), "the case this checks"
+        assert help_["national"]["phone"] == "114" and "socialvagt" in help_["national"]["when"], \
+            "no social emergency phone of the kommune's own: a clear national line"
+        assert [line["phone"] for line in help_["lines"]] == [line.phone for line in topic.help_lines
+                                                              if line.phone != "114"], "114 once, as that line"
         assert help_["local"]["phone"] == load_kommune(KOMMUNE).borgerservice["phone"], "a number to call locally"
+        assert "114" in first["text"]
         texts = [m["text"] for m in messages if m.get("text")]
         assert len(texts) == 1, f"one short message: {texts}"
         buttons = [b["payload"] for m in messages for b in m.get("buttons") or []]

@@ -25,21 +25,24 @@ a request) is 404.
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, List, Tuple
-from urllib.parse import quote
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
+from urllib.parse import parse_qs, quote, urlsplit
 
 from aiohttp import web
 
 from borgerguide import content_admin
 from borgerguide.catalogue import load_catalogue
-from borgerguide.kommune_content import ContentStore, forget_revision, store_for
+from borgerguide.clock import danish_today
+from borgerguide.errors import BadInput, Forbidden, Gone, NotFound
+from borgerguide.kommune_content import REMOVE, ContentStore, forget_revision, store_for
 from borgerguide.kommuner import DEFAULT_ID, known_kommune, own_content, registry
+from borgerguide.opening_hours import WEEKDAY_DA, WEEKDAYS
 from borgerguide.tenancy import INVITABLE_BY_ADMIN, KOMMUNE_ADMIN, OPERATOR, ROLE_NAMES_DA, ROLES, Scope
 from borgerguide.topics import load_topics
 from bot import privacy
 from bot.keys import ACCOUNTS, CONVERSATIONS, RASA, RETENTION, SETTINGS
 from bot.offloop import db
-from bot.session import address_of, body_of, json_failure, json_object, require, set_session_cookie
+from bot.session import address_of, body_of, json_object, require, set_session_cookie
 from bot.stores.accounts import Session, password_problem
 from bot.stores.conversations import ANONYMISED
 from bot.templating import render
@@ -59,9 +62,9 @@ def admin_kommune(request: web.Request, api: bool = True, roles: Tuple[str, ...]
     session = require(request, roles, api=api)
     kommune = known_kommune(request.match_info.get("kommune"))
     if kommune is None or kommune == DEFAULT_ID:
-        raise json_failure(web.HTTPNotFound, "Kommunen findes ikke.")
+        raise NotFound("Kommunen findes ikke.")
     if not session.scope.allows(kommune):
-        raise json_failure(web.HTTPForbidden, "Du har ikke adgang til den kommune.")
+        raise Forbidden("Du har ikke adgang til den kommune.")
     return session, kommune
 
 
@@ -76,17 +79,35 @@ def _fields(request: web.Request, kommune: str) -> List[Dict[str, Any]]:
     return content_admin.view(kommune, _store(request).fields(kommune))
 
 
-async def _save(request: web.Request, session: Session, kommune: str, raw: Dict[str, Any]) -> Dict[str, Any]:
-    """Checks and stores an admin's changes (verified by them); the problems when any."""
+async def _save(request: web.Request, session: Session, kommune: str, raw: Dict[str, Any],
+                confirm: Iterable[str] = ()) -> Dict[str, int]:
+    """Checks and stores an admin's changes (verified by them) and confirms the
+    fields they confirmed; BadInput with the problem of each field. Only a
+    field whose value changed is logged and marked as confirmed."""
     changes, problems = await db(content_admin.prepare_changes, kommune, raw)
     if problems:
-        return {"saved": 0, "problems": problems}
+        labels = {path: spec.label for path, spec in content_admin.spec_by_path().items()}
+        said = "; ".join(f"{labels.get(path, 'Indholdet')}: {text}" for path, text in problems.items())
+        raise BadInput(f"Ikke gemt. {said}", problems=problems, saved=0)
+    confirmed = await db(content_admin.confirmations, kommune, [p for p in confirm if p not in changes])
+    if not changes and not confirmed:
+        return {"saved": 0, "confirmed": 0}
     seed = await db(own_content, kommune)
-    count = await db(_store(request).change, kommune, seed, changes, session.username)
+    count = await db(_store(request).change, kommune, seed, {**confirmed, **changes}, session.username)
     forget_revision()
-    await db(request.app[ACCOUNTS].audit, session.username, kommune, "content_changed", None,
-             {"fields": sorted(changes)[:50], "count": count})
-    return {"saved": count, "problems": {}}
+    if count:
+        await db(request.app[ACCOUNTS].audit, session.username, kommune, "content_changed", None,
+                 {"fields": sorted(p for p, v in changes.items() if v is not REMOVE)[:50], "count": count})
+    return {"saved": count, "confirmed": len(confirmed)}
+
+
+def _saved_message(result: Dict[str, int]) -> str:
+    def fields(n: int) -> str:
+        return f"{n} felt" if n == 1 else f"{n} felter"
+
+    said = [f"Gemt: {fields(result['saved'])}." if result["saved"] else "",
+            f"Bekræftet: {fields(result['confirmed'])}." if result["confirmed"] else ""]
+    return " ".join(part for part in said if part) or "Ingen ændringer: alt var som før, så intet er gemt."
 
 
 # --- pages ---------------------------------------------------------------------
@@ -99,11 +120,21 @@ async def home(request: web.Request) -> web.StreamResponse:
     return render("admin_home.html", title="Administration", session=session, kommuner=kommuner)
 
 
-async def kommune_page(request: web.Request) -> web.Response:
+async def kommune_page(request: web.Request, typed: Optional[Dict[str, Any]] = None,
+                       problems: Optional[Dict[str, str]] = None, message: Optional[str] = None,
+                       status: int = 200, query: Optional[Mapping[str, str]] = None) -> web.Response:
+    """The kommune's page (the part `query` names, else the URL's); after a
+    refused save, with what the admin typed and each field's problem."""
     session, kommune = admin_kommune(request, api=False)
-    section = request.query.get("afsnit") or "kontakt"
-    entry = request.query.get("side") or ""
+    query = request.query if query is None else query
+    section = query.get("afsnit") or "kontakt"
+    entry = query.get("side") or ""
     fields = await db(_fields, request, kommune)
+    for field in fields:
+        if typed and field["path"] in typed:
+            field["input"] = typed[field["path"]]
+            if field["kind"] == "bool":
+                field["value"] = typed[field["path"]] in ("true", "on", "1")
     if entry:
         kind, _, entry_id = entry.partition(":")
         prefix = f"{'solutions' if kind == LOSNING else 'topics'}.{entry_id}."
@@ -112,34 +143,65 @@ async def kommune_page(request: web.Request) -> web.Response:
         shown = [f for f in fields if f["section"] == section]
     accounts = await db(request.app[ACCOUNTS].list, session.scope if session.role == OPERATOR else
                         _kommune_scope(kommune))
-    return render("admin_kommune.html", title="Administration", session=session, kommune=kommune,
-                  kommune_name=registry()[kommune].name, section=section, sections=SECTIONS, entry=entry,
-                  entries=_entries(), fields=shown, changes=await db(_store(request).changes, kommune, 30),
-                  accounts=[a for a in accounts if a["kommune"] == kommune], roles=ROLE_NAMES_DA,
-                  invitable=INVITABLE_BY_ADMIN if session.role == KOMMUNE_ADMIN else ROLES,
-                  message=request.query.get("besked"), problems={})
+    changes = await db(_store(request).changes, kommune, 30) if section == "aendringer" else []
+    response = render(
+        "admin_kommune.html", title="Administration", session=session, kommune=kommune,
+        kommune_name=registry()[kommune].name, section=section, sections=SECTIONS, entry=entry, entries=_entries(),
+        fields=shown, week=_week(shown), week_verified=content_admin.week_verified(
+            [f for f in shown if f["kind"] == "hours"]), changes=await db(content_admin.change_log, changes),
+        accounts=[a for a in accounts if a["kommune"] == kommune], roles=ROLE_NAMES_DA,
+        invitable=INVITABLE_BY_ADMIN if session.role == KOMMUNE_ADMIN else ROLES,
+        message=message or query.get("besked"), problems=problems or {},
+        warnings=await db(content_admin.warnings, kommune), asked=_int(query.get("rul")),
+        coming=await db(content_admin.coming, kommune, danish_today()) if section == "tider" else [])
+    response.set_status(status)
+    return response
+
+
+def _int(value: Any) -> Optional[int]:
+    return int(value) if isinstance(value, str) and value.isdigit() else None
+
+
+def _week(fields: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """The week table: per weekday its opening and phone hours' fields."""
+    by_path = {f["path"]: f for f in fields}
+    return [{"day": WEEKDAY_DA[i].capitalize(), "opening": by_path.get(f"borgerservice.opening_hours.{day}"),
+             "phone": by_path.get(f"borgerservice.phone_hours.{day}")}
+            for i, day in enumerate(WEEKDAYS) if f"borgerservice.opening_hours.{day}" in by_path]
 
 
 def _kommune_scope(kommune: str) -> Scope:
     return Scope(kommune)
 
 
-async def content_form(request: web.Request) -> web.StreamResponse:
-    session, kommune = admin_kommune(request, api=False)
-    form = await body_of(request)
-    raw = {key[len("f:"):]: value for key, value in form.items() if key.startswith("f:")}
+def _form_changes(form: Any) -> Tuple[Dict[str, Any], List[str]]:
+    """The fields of the content form (`f:<path>`), the special days' rows and the confirmed fields."""
+    raw: Dict[str, Any] = {key[len("f:"):]: value for key, value in form.items() if key.startswith("f:")}
     for key in [k for k in form if k.startswith("bool:")]:  # an unticked checkbox sends nothing
         raw.setdefault(key[len("bool:"):], form.get("f:" + key[len("bool:"):], ""))
-    result = await _save(request, session, kommune, raw)
+    if "day:date" in form:
+        raw[content_admin.SPECIAL_DAYS] = [
+            {"date": day, "hours": hours, "note": note}
+            for day, hours, note in zip(form.getall("day:date"), form.getall("day:hours"), form.getall("day:note"),
+                                        strict=False)]
+    confirm = [key[len("confirm:"):] for key in form if key.startswith("confirm:")]
+    return raw, confirm
+
+
+async def content_form(request: web.Request) -> web.StreamResponse:
+    session, kommune = admin_kommune(request, api=False)
+    form = await request.post()
+    raw, confirm = _form_changes(form)
     back = str(form.get("back") or f"/admin/kommuner/{kommune}/")
     if not back.startswith(f"/admin/kommuner/{kommune}/"):
         back = f"/admin/kommuner/{kommune}/"
-    if result["problems"]:
-        labels = {path: spec.label for path, spec in content_admin.spec_by_path().items()}
-        problem = "; ".join(f"{labels.get(path, path)}: {text}" for path, text in result["problems"].items())
-        raise web.HTTPFound(f"{back}{'&' if '?' in back else '?'}besked={_quote('Ikke gemt. ' + problem)}")
-    saved = f"Gemt: {result['saved']} felt(er)."
-    raise web.HTTPFound(f"{back}{'&' if '?' in back else '?'}besked={_quote(saved)}")
+    try:
+        result = await _save(request, session, kommune, raw, confirm)
+    except BadInput as refused:  # the page again, with everything the admin typed and what to fix
+        part = {key: values[0] for key, values in parse_qs(urlsplit(back).query).items() if key in ("afsnit", "side")}
+        return await kommune_page(request, typed=raw, problems=refused.details.get("problems"),
+                                  message=refused.message, status=400, query=part)
+    raise web.HTTPFound(f"{back}{'&' if '?' in back else '?'}besked={_quote(_saved_message(result))}")
 
 
 def _quote(text: str) -> str:
@@ -153,6 +215,8 @@ def _back(kommune: str, query: str, message: str) -> web.HTTPFound:
 
 async def rollback_form(request: web.Request) -> web.StreamResponse:
     session, kommune = admin_kommune(request, api=False)
+    if (await body_of(request)).get("confirmed") != "1":  # a rollback changes what citizens are told: ask first
+        raise web.HTTPFound(f"/admin/kommuner/{kommune}/?afsnit=aendringer&rul={request.match_info['change']}#rul")
     await _rollback(request, session, kommune)
     raise _back(kommune, "afsnit=aendringer", "Ændringen er rullet tilbage.")
 
@@ -177,11 +241,11 @@ async def api_content(request: web.Request) -> web.Response:
     if request.method == "POST":
         body = await json_object(request)
         changes = body.get("changes")
-        if not isinstance(changes, dict):
-            return web.json_response({"error": "'changes' skal være et objekt: felt -> værdi."}, status=400)
-        result = await _save(request, session, kommune, changes)
-        status = 400 if result["problems"] else 200
-        return web.json_response({**result, "error": "Ikke gemt." if result["problems"] else None}, status=status)
+        confirm = body.get("confirm") or []
+        if not isinstance(changes, dict) or not isinstance(confirm, list):
+            raise BadInput("'changes' skal være et objekt: felt -> værdi (og 'confirm' en liste af felter).")
+        result = await _save(request, session, kommune, changes, [str(p) for p in confirm])
+        return web.json_response({**result, "message": _saved_message(result)})
     return web.json_response({"kommune": kommune, "fields": await db(_fields, request, kommune)})
 
 
@@ -191,7 +255,7 @@ async def api_preview(request: web.Request) -> web.Response:
     body = await json_object(request)
     kind, _, entry_id = str(body.get("entry") or "").partition(":")
     if (kind, entry_id) not in {(k.split(":")[0], k.split(":")[1]) for k, _ in _entries()}:
-        return web.json_response({"error": "Ukendt løsning eller emne."}, status=400)
+        raise BadInput("Ukendt løsning eller emne.")
     draft: Dict[str, Any] = body["draft"] if isinstance(body.get("draft"), dict) else {}
     specs = content_admin.spec_by_path()
     prefix = f"{'solutions' if kind == LOSNING else 'topics'}.{entry_id}."
@@ -205,7 +269,7 @@ async def api_preview(request: web.Request) -> web.Response:
             except ValueError as error:
                 problems[key] = str(error)
     if problems:
-        return web.json_response({"problems": problems}, status=400)
+        raise BadInput("Forhåndsvisningen kan ikke vises: " + " ".join(problems.values()), problems=problems)
     return web.json_response(await db(content_admin.preview, kommune, kind == LOSNING, entry_id, parsed))
 
 
@@ -214,7 +278,7 @@ async def _rollback(request: web.Request, session: Session, kommune: str) -> Dic
         change_id = int(request.match_info["change"])
         result = await db(_store(request).rollback, kommune, change_id, session.username, own_content(kommune))
     except (ValueError, KeyError):
-        raise json_failure(web.HTTPNotFound, "Ændringen findes ikke.")
+        raise NotFound("Ændringen findes ikke.")
     forget_revision()
     await db(request.app[ACCOUNTS].audit, session.username, kommune, "content_rolled_back", result["path"],
              {"change": change_id})
@@ -238,12 +302,7 @@ async def api_accounts(request: web.Request) -> web.Response:
 
 
 async def _invite(request: web.Request, session: Session, kommune: str, role: str) -> str:
-    try:
-        token = await db(request.app[ACCOUNTS].invite, role, kommune, session)
-    except PermissionError as error:
-        raise json_failure(web.HTTPForbidden, str(error))
-    except ValueError as error:
-        raise json_failure(web.HTTPBadRequest, str(error))
+    token = await db(request.app[ACCOUNTS].invite, role, kommune, session)  # Forbidden, BadInput
     return f"{request.scheme}://{request.host}/invitation/{token}"
 
 
@@ -258,7 +317,7 @@ async def _remove(request: web.Request, session: Session, kommune: str, username
     account = await db(request.app[ACCOUNTS].get, username)
     if account is None or account["kommune"] != kommune or username == session.username or (
             session.role == KOMMUNE_ADMIN and account["role"] not in INVITABLE_BY_ADMIN):
-        raise json_failure(web.HTTPNotFound, "Kontoen findes ikke.")
+        raise NotFound("Kontoen findes ikke.")
     await db(request.app[ACCOUNTS].remove, username, _kommune_scope(kommune), session.username)
 
 
@@ -282,7 +341,7 @@ async def _data_request(request: web.Request, kommune: str) -> Tuple[Dict[str, A
     """The kommune's request of the URL and its conversation's id (404 for none, or another kommune's)."""
     found = await db(request.app[CONVERSATIONS].request, kommune, request.match_info["ref"])
     if found is None:
-        raise json_failure(web.HTTPNotFound, "Anmodningen findes ikke i denne kommune.")
+        raise NotFound("Anmodningen findes ikke i denne kommune.")
     return found
 
 
@@ -310,9 +369,9 @@ async def data_request_export(request: web.Request) -> web.Response:
     session, kommune = admin_kommune(request, api=request.path.startswith("/api/"), roles=DATA_ROLES)
     item, conversation_id = await _data_request(request, kommune)
     if item["kind"] != "export":
-        raise json_failure(web.HTTPBadRequest, "Anmodningen gælder ikke en kopi.")
+        raise BadInput("Anmodningen gælder ikke en kopi.")
     if conversation_id == ANONYMISED:
-        raise json_failure(web.HTTPGone, "Samtalen er slettet.")
+        raise Gone("Samtalen er slettet.")
     tracker = await privacy.tracker_or_none(request.app[RASA], conversation_id)
     export = await db(privacy.export, request.app[RETENTION], conversation_id, tracker)
     export["reference"] = item["reference"]
@@ -327,7 +386,7 @@ async def data_request_done(request: web.Request) -> web.StreamResponse:
     session, kommune = admin_kommune(request, api=request.path.startswith("/api/"), roles=DATA_ROLES)
     item, _ = await _data_request(request, kommune)
     if item["kind"] != "export":
-        raise json_failure(web.HTTPBadRequest, "En sletning afsluttes ved at slette samtalen.")
+        raise BadInput("En sletning afsluttes ved at slette samtalen.")
     closed = await db(request.app[CONVERSATIONS].close_request, kommune, item["reference"], session.username)
     if closed:
         await db(request.app[ACCOUNTS].audit, session.username, kommune, "data_request_done", item["reference"], {})
@@ -341,10 +400,10 @@ async def data_request_erase(request: web.Request) -> web.StreamResponse:
     session, kommune = admin_kommune(request, api=request.path.startswith("/api/"), roles=DATA_ROLES)
     item, conversation_id = await _data_request(request, kommune)
     if item["kind"] != "erase":
-        raise json_failure(web.HTTPBadRequest, "Anmodningen gælder ikke en sletning.")
+        raise BadInput("Anmodningen gælder ikke en sletning.")
     body = await body_of(request)
     if body.get("confirm") not in ("ja", True):
-        raise json_failure(web.HTTPBadRequest, "Bekræft sletningen.")
+        raise BadInput("Bekræft sletningen.")
     from bot.stores import retention
 
     result: Dict[str, Any] = {"conversations": 0}
@@ -427,7 +486,9 @@ async def second_factor_confirm(request: web.Request) -> web.StreamResponse:
     ok = await db(request.app[ACCOUNTS].confirm_second_factor, session.username, str(body.get("secret") or ""),
                   str(body.get("code") or ""))
     if request.path.startswith("/api/"):
-        return web.json_response({"second_factor": ok}, status=200 if ok else 400)
+        if not ok:
+            raise BadInput("Koden passede ikke. Prøv igen.", second_factor=False)
+        return web.json_response({"second_factor": ok})
     text = "Totrinsbekræftelse er slået til." if ok else "Koden passede ikke. Prøv igen."
     raise web.HTTPFound(f"/admin/second-factor?besked={_quote(text)}")
 

@@ -33,22 +33,22 @@ import sqlalchemy as sa
 from aiohttp import web
 
 from borgerguide import contract
+from borgerguide.errors import BadInput, Conflict, Forbidden, NotFound, TooLarge, TooMany, Unavailable
 from borgerguide.clock import utcnow
 from borgerguide.languages import all_texts, conversation_language, default_language, known_language, languages
-from borgerguide.kommuner import DEFAULT_ID, known_kommune, registry
+from borgerguide.kommuner import DEFAULT_ID, is_danish_phone, known_kommune, registry
 from borgerguide.links import is_plain_link
 from borgerguide.notices import active as active_notices
 from borgerguide.redaction import redact
 from bot import jsonbody, payloads
 from bot.keys import CONVERSATIONS, ESCALATIONS, HTTP, RASA, RATE_LIMITS, RATINGS, SETTINGS
-from bot.middleware import BadInput, json_error, origin_allowed
+from bot.middleware import origin_allowed
 from bot.offloop import db
 from bot.ratelimit import client_address, retry_after_header
-from bot.session import json_failure, json_object
+from bot.session import json_object
 from bot.settings import Settings
 from bot.stores.conversations import KINDS, Conversation
-from bot.stores.escalations import Conflict, EscalationStore
-from bot.stores.ratings import AlreadyRated
+from bot.stores.escalations import EscalationStore
 from bot.transcript import citizen_messages as feed_from, cursor_of, question
 
 logger = logging.getLogger(__name__)
@@ -61,7 +61,6 @@ PAYLOAD = re.compile(r'^/[a-z_]{2,40}(\{[^{}]{0,200}\})?$')
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 SURROGATE = re.compile(r"[\ud800-\udfff]")
 SHORTCUT_PREFIX = re.compile(r"^[\s/]+")
-PHONE = re.compile(r"^\+?[0-9 ]{8,16}$")
 MINUTES_PER_CITIZEN = 5
 CALLBACK_OFFER_TEXT = ("Der er desværre ingen ledig medarbejder lige nu. Vil du hellere ringes op? "
                        "Udfyld formularen med dit telefonnummer og hvornår det passer dig.")
@@ -114,10 +113,9 @@ def rasa_url_for(settings: Settings, sender: str) -> str:
     return urls[zlib.crc32(sender.encode()) % len(urls)]
 
 
-def too_many_messages(wait: float) -> web.Response:
-    response = json_error(429, "Du har skrevet mange beskeder på kort tid. Vent lidt, og prøv så igen.")
-    response.headers["Retry-After"] = retry_after_header(wait)
-    return response
+def too_many_messages(wait: float) -> TooMany:
+    return TooMany("Du har skrevet mange beskeder på kort tid. Vent lidt, og prøv så igen.",
+                   int(retry_after_header(wait)))
 
 
 def handoff_state(store: EscalationStore, conversation_id: str, claim_timeout: float) -> Optional[Dict[str, Any]]:
@@ -191,9 +189,8 @@ def checked_links(messages: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
     return out
 
 
-def unknown_conversation() -> web.HTTPException:
-    return web.HTTPForbidden(text=json.dumps({"error": UNKNOWN_CONVERSATION, "new_conversation": True}),
-                             content_type="application/json")
+def unknown_conversation() -> Forbidden:
+    return Forbidden(UNKNOWN_CONVERSATION, new_conversation=True)
 
 
 async def authorised(request: web.Request, sender: Any, token: Any) -> Conversation:
@@ -203,11 +200,11 @@ async def authorised(request: web.Request, sender: Any, token: Any) -> Conversat
         conversation = await db(request.app[CONVERSATIONS].verify, sender, token)
     except sa.exc.SQLAlchemyError as error:
         logger.error("The web service's database is unreachable (%s)", type(error).__name__)
-        raise json_failure(web.HTTPServiceUnavailable, UNAVAILABLE)
+        raise Unavailable(UNAVAILABLE)
     if conversation is None:
         raise unknown_conversation()
     if not origin_allowed(request, conversation.kommune):
-        raise json_failure(web.HTTPForbidden, FOREIGN_SITE)
+        raise Forbidden(FOREIGN_SITE)
     return conversation
 
 
@@ -215,7 +212,7 @@ def same_kommune(conversation: Conversation, asked: Any) -> None:
     """A request may name the conversation's kommune, never another one."""
     kommune = known_kommune(asked) if asked is not None else None
     if kommune is not None and kommune != DEFAULT_ID and kommune != conversation.kommune:
-        raise json_failure(web.HTTPForbidden, OTHER_KOMMUNE)
+        raise Forbidden(OTHER_KOMMUNE)
 
 
 async def chat(request: web.Request) -> web.Response:
@@ -224,11 +221,11 @@ async def chat(request: web.Request) -> web.Response:
     wait = limits.check_address(client_address(request.remote, request.headers.get("X-Forwarded-For"),
                                                limits.trusted_proxies))
     if wait:
-        return too_many_messages(wait)
+        raise too_many_messages(wait)
     try:
         body = await request.json(loads=jsonbody.loads)
     except web.HTTPRequestEntityTooLarge:
-        return json_error(413, f"Beskeden er for lang. Skriv højst {settings.max_message_chars} tegn.")
+        raise TooLarge(f"Beskeden er for lang. Skriv højst {settings.max_message_chars} tegn.")
     except jsonbody.TooDeep as error:
         raise BadInput(str(error))
     except ValueError:  # also bytes that are not UTF-8
@@ -238,18 +235,18 @@ async def chat(request: web.Request) -> web.Response:
     secret: Optional[str] = None
     if asked["token"] is None:  # a new conversation: its id, its secret and its kommune are made here
         if not origin_allowed(request, asked["kommune"]):
-            raise json_failure(web.HTTPForbidden, FOREIGN_SITE)
+            raise Forbidden(FOREIGN_SITE)
         try:
             conversation, secret = await db(request.app[CONVERSATIONS].start, asked["kommune"])
         except sa.exc.SQLAlchemyError as error:
             logger.error("The web service's database is unreachable (%s)", type(error).__name__)
-            return json_error(503, UNAVAILABLE)
+            raise Unavailable(UNAVAILABLE)
     else:
         conversation = await authorised(request, asked["sender"], asked["token"])
         same_kommune(conversation, body.get("kommune"))
     wait = limits.check_conversation(conversation.id)
     if wait:
-        return too_many_messages(wait)
+        raise too_many_messages(wait)
     metadata: Dict[str, Any] = {"kommune": conversation.kommune} if conversation.kommune else {}
     if asked["lang"]:
         metadata["lang"] = asked["lang"]  # the citizen's choice in the widget (docs/languages.md)
@@ -263,15 +260,15 @@ async def chat(request: web.Request) -> web.Response:
         ) as response:
             if response.status != 200:
                 logger.error("Rasa answered %s", response.status)
-                return json_error(502, UNAVAILABLE)
+                raise Unavailable(UNAVAILABLE, upstream=True)
             messages = await response.json()
     except (aiohttp.ClientError, asyncio.TimeoutError):  # not the builtin TimeoutError on 3.10
         logger.error("Rasa is unreachable at %s", rasa_url)
-        return json_error(503, UNAVAILABLE)
+        raise Unavailable(UNAVAILABLE)
     faults = [f for f in map(contract.parse, contract.customs(messages)) if isinstance(f, contract.Fault)]
     if faults:  # Rasa could not process it (launch/rasa_server.py): nothing was saved
         logger.error("Rasa could not process a message (%s)", faults[0].reason)
-        return json_error(503, UNAVAILABLE)
+        raise Unavailable(UNAVAILABLE)
     store = request.app[ESCALATIONS]
     made: List[str] = []
     try:
@@ -334,14 +331,14 @@ async def citizen_messages(request: web.Request) -> web.Response:
     try:
         since = float(request.query.get("since") or 0)
     except ValueError:
-        return web.json_response({"error": "since skal være et tal."}, status=400)
+        raise BadInput("since skal være et tal.")
     handoff = await db(handoff_state, request.app[ESCALATIONS], conversation_id,
                        request.app[SETTINGS].claim_timeout_seconds)
     try:
         await offer_callback_when_unclaimed(request, conversation_id, handoff)
         tracker = await request.app[RASA].tracker(conversation_id)
     except (aiohttp.ClientError, asyncio.TimeoutError):
-        return web.json_response({"error": "Chatten er ikke tilgængelig lige nu."}, status=503)
+        raise Unavailable("Chatten er ikke tilgængelig lige nu.")
     messages = feed_from(tracker, cursor or 0)
     if cursor is None:
         messages = [m for m in messages if float(m.get("timestamp") or 0) > since]
@@ -353,20 +350,20 @@ async def citizen_callback(request: web.Request) -> web.Response:
     body = await json_object(request)
     conversation_id = (await authorised(request, body.get("sender"), body.get("token"))).id
     if body.get("consent") is not True:
-        return web.json_response({"error": "Sæt kryds, hvis vi må ringe til dig."}, status=400)
+        raise BadInput("Sæt kryds, hvis vi må ringe til dig.")
     phone = str(body.get("phone") or "").strip()
-    if not PHONE.match(phone):
-        return web.json_response({"error": "Skriv et telefonnummer med 8 cifre."}, status=400)
+    if not is_danish_phone(phone):  # the one check of a phone number (8 digits; +45 / 0045 allowed)
+        raise BadInput("Skriv et telefonnummer med 8 cifre.")
     when = redact(str(body.get("time") or "").strip())[:100] or "Hurtigst muligt"
     name = " ".join(str(body.get("name") or "").split())[:100] or None  # with consent, for the call only
     store = request.app[ESCALATIONS]
     escalation = await db(store.open_for_conversation, conversation_id)
     if escalation is None or escalation.id != body.get("escalation_id"):
-        return web.json_response({"error": "Der er ingen åben henvendelse i denne samtale."}, status=404)
+        raise NotFound("Der er ingen åben henvendelse i denne samtale.")
     try:
         await db(store.request_callback, escalation.id, conversation_id, phone, when, name)
     except Conflict:
-        return web.json_response({"error": "Henvendelsen er allerede afsluttet."}, status=409)
+        raise Conflict("Henvendelsen er allerede afsluttet.")
     message = callback_confirmation(when)
     try:  # the confirmation is part of the conversation (and of the citizen's transcript)
         await request.app[RASA].tell(conversation_id, message)
@@ -381,16 +378,13 @@ def callback_confirmation(when: str) -> str:
     return f"Tak, vi ringer dig op. Tidspunkt: {when[:1].lower() + when[1:]}. Du kan godt lukke chatten imens."
 
 
-def too_much_feedback(request: web.Request) -> Optional[web.Response]:
-    """Ratings and data requests from one address: a few at once, then one now and then."""
+def too_much_feedback(request: web.Request) -> None:
+    """Ratings and data requests from one address: a few at once, then one now and then (TooMany)."""
     limits = request.app[RATE_LIMITS]
     wait = limits.check_feedback(client_address(request.remote, request.headers.get("X-Forwarded-For"),
                                                 limits.trusted_proxies))
-    if not wait:
-        return None
-    response = json_error(429, "Du har sendt mange på kort tid. Vent lidt, og prøv så igen.")
-    response.headers["Retry-After"] = retry_after_header(wait)
-    return response
+    if wait:
+        raise TooMany("Du har sendt mange på kort tid. Vent lidt, og prøv så igen.", int(retry_after_header(wait)))
 
 
 async def citizen_rating(request: web.Request) -> web.Response:
@@ -402,17 +396,10 @@ async def citizen_rating(request: web.Request) -> web.Response:
     same_kommune(conversation, body.get("kommune"))
     area = body.get("area") if isinstance(body.get("area"), str) and body.get("area") else None
     if area is not None and not await db(request.app[CONVERSATIONS].was_shown, conversation.id, area):
-        return json_error(400, "Du kan kun bedømme det, Borgerguiden har vist dig i denne samtale.")
-    refused = too_much_feedback(request)
-    if refused is not None:
-        return refused
-    try:
-        await db(request.app[RATINGS].add, conversation.id, body.get("score"), body.get("comment") or None,
-                 conversation.kommune, area[:40] if area else None)
-    except AlreadyRated as error:
-        return json_error(409, str(error))
-    except ValueError as error:
-        return json_error(400, str(error))
+        raise BadInput("Du kan kun bedømme det, Borgerguiden har vist dig i denne samtale.")
+    too_much_feedback(request)
+    await db(request.app[RATINGS].add, conversation.id, body.get("score"), body.get("comment") or None,
+             conversation.kommune, area[:40] if area else None)  # BadInput, AlreadyRated (a Conflict)
     return web.json_response({"ok": True, "message": "Tak for din vurdering."})
 
 
@@ -435,12 +422,10 @@ async def citizen_data_request(request: web.Request) -> web.Response:
     conversation = await authorised(request, body.get("sender"), body.get("token"))
     kind = body.get("kind")
     if kind not in KINDS:
-        return json_error(400, "Vælg, om du vil have en kopi af samtalen eller have den slettet.")
+        raise BadInput("Vælg, om du vil have en kopi af samtalen eller have den slettet.")
     if conversation.kommune is None:
-        return json_error(400, "Samtalen hører ikke til en kommune. Kontakt Borgerservice i din kommune.")
-    refused = too_much_feedback(request)
-    if refused is not None:
-        return refused
+        raise BadInput("Samtalen hører ikke til en kommune. Kontakt Borgerservice i din kommune.")
+    too_much_feedback(request)
     filed = await db(request.app[CONVERSATIONS].file_request, conversation, kind)
     return web.json_response({"ok": True, "reference": filed["reference"], "kind": kind,
                               "message": DATA_REQUEST_DONE[kind].format(reference=filed["reference"])}, status=201)
@@ -450,7 +435,7 @@ async def citizen_notices(request: web.Request) -> web.Response:
     """Active operational notices for a kommune, any area (public: the widget's banner)."""
     kommune = known_kommune(request.query.get("kommune"))
     if not origin_allowed(request, kommune if kommune != DEFAULT_ID else None):
-        raise json_failure(web.HTTPForbidden, FOREIGN_SITE)
+        raise Forbidden(FOREIGN_SITE)
     items = await db(active_notices, kommune, None, any_area=True, url=request.app[SETTINGS].database_url)
     return web.json_response({"notices": [{"text": n.text, "areas": list(n.areas)} for n in items]})
 
@@ -484,7 +469,7 @@ async def demo(request: web.Request) -> web.StreamResponse:
         return web.FileResponse(STATIC / "demo.html")
     kommune = known_kommune(wanted)
     if kommune is None or kommune == DEFAULT_ID:
-        raise web.HTTPNotFound(text="Kommunen findes ikke.")
+        raise NotFound("Kommunen findes ikke.")
     page = (STATIC / "demo.html").read_text(encoding="utf-8")
     name = registry()[kommune].name
     page = page.replace('data-kommune="aarhus"', f'data-kommune="{kommune}"')

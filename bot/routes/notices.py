@@ -11,6 +11,7 @@ from typing import Any, Dict
 from aiohttp import web
 
 from borgerguide import notices
+from borgerguide.errors import BadInput, NotFound
 from bot.keys import SETTINGS
 from bot.offloop import db
 from bot.session import body_of, require, scoped
@@ -54,7 +55,7 @@ async def api_publish_notice(request: web.Request) -> web.Response:
         notice_id = await db(notices.publish, str(body.get("text") or ""), areas, starts, ends, kommune,
                              session.username, url=request.app[SETTINGS].database_url)
     except (KeyError, TypeError, ValueError) as error:
-        return web.json_response({"error": f"Ugyldig driftsmeddelelse: {error}"}, status=400)
+        raise BadInput(f"Ugyldig driftsmeddelelse: {error}")
     return web.json_response({"id": notice_id}, status=201)
 
 
@@ -63,12 +64,12 @@ async def api_end_notice(request: web.Request) -> web.Response:
     try:
         notice_id = int(request.match_info["id"])
     except ValueError:
-        raise web.HTTPNotFound()
+        raise NotFound("Driftsmeddelelsen findes ikke.")
     url = request.app[SETTINGS].database_url
     found = [n for n in await db(notices.all_notices, url=url) if n.id == notice_id]
     mine = bool(found) and session.scope.allows(found[0].kommune)
     if not mine or not await db(notices.end_notice, notice_id, url=url):
-        return web.json_response({"error": "Driftsmeddelelsen findes ikke."}, status=404)
+        raise NotFound("Driftsmeddelelsen findes ikke.")
     return web.json_response({"ended": notice_id})
 
 

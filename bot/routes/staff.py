@@ -25,14 +25,16 @@ import aiohttp
 from aiohttp import web
 
 from borgerguide import contract
+from borgerguide.errors import BadInput, DomainError, NotFound, Unavailable
 from borgerguide.languages import default_language, languages
 from borgerguide.tenancy import ALL_KOMMUNER, STAFF, Scope
 from bot import staff_view
 from bot.keys import ACCOUNTS, ESCALATIONS, RASA, SAVED_REPLIES, SETTINGS
 from bot.offloop import db
-from bot.session import body_of, json_failure, require, scoped
+from bot.middleware import status_of
+from bot.session import body_of, require, scoped
 from bot.stores.accounts import Session
-from bot.stores.escalations import OUTCOMES, STATUSES, Conflict, Escalation, NotFound
+from bot.stores.escalations import OUTCOMES, STATUSES, Escalation, NotFound as EscalationNotFound
 from bot.templating import render
 from bot.transcript import cursor_of, question, transcript
 
@@ -44,23 +46,14 @@ ACTIONS = "claim|reply|resolve|forward|assign|note"
 QUESTIONS_PER_PAGE = 10  # previews filled in from the conversation per inbox view (older escalations)
 
 
-class CaseError(Exception):
-    """A change staff asked for that cannot be made: HTTP status and the Danish reason."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-
-
 async def _escalation(request: web.Request, session: Session, escalation_id: str) -> Escalation:
     """The escalation, if it is of the account's kommune (else 404, as if it did not exist)."""
     try:
         escalation = await db(request.app[ESCALATIONS].get, escalation_id)
-    except NotFound:
-        raise json_failure(web.HTTPNotFound, NOT_FOUND)
+    except EscalationNotFound:
+        raise NotFound(NOT_FOUND)
     if not session.scope.allows(escalation.kommune):
-        raise json_failure(web.HTTPNotFound, NOT_FOUND)
+        raise NotFound(NOT_FOUND)
     return escalation
 
 
@@ -162,7 +155,7 @@ async def _change(request: web.Request, session: Session, action: str, body: Dic
         elif action == "reply":
             text = str(body.get("text") or "").strip()
             if not text or len(text) > 2000:
-                raise ValueError("Svaret skal være 1-2000 tegn.")
+                raise BadInput("Svaret skal være 1-2000 tegn.")
             await db(store.record_reply, escalation_id, session.username, text)
             escalation = await db(store.get, escalation_id)
             await rasa.say_as_staff(escalation.conversation_id, session.username, text)
@@ -177,27 +170,21 @@ async def _change(request: web.Request, session: Session, action: str, body: Dic
         elif action == "forward":
             queue = str(body.get("queue") or "")
             if queue not in contract.QUEUES:
-                raise ValueError(f"Vælg en af køerne: {', '.join(contract.QUEUES.values())}.")
+                raise BadInput(f"Vælg en af køerne: {', '.join(contract.QUEUES.values())}.")
             escalation = await db(store.forward, escalation_id, session.username, queue)
         elif action == "assign":
             colleague = str(body.get("to") or "")
             current = await db(store.get, escalation_id)
             if colleague not in await _colleagues(request, session, current.kommune):
-                raise ValueError("Vælg en kollega i Borgerservice.")
+                raise BadInput("Vælg en kollega i Borgerservice.")
             escalation = await db(store.assign, escalation_id, session.username, colleague)
         elif action == "note":
             await db(store.add_note, escalation_id, session.username, str(body.get("text") or ""))
             escalation = await db(store.get, escalation_id)
         else:
-            raise web.HTTPNotFound()
-    except NotFound:
-        raise CaseError(404, NOT_FOUND)
-    except Conflict as error:
-        raise CaseError(409, str(error))
-    except ValueError as error:
-        raise CaseError(400, str(error))
+            raise NotFound(NOT_FOUND)
     except (aiohttp.ClientError, asyncio.TimeoutError):
-        raise CaseError(502, RASA_AWAY)
+        raise Unavailable(RASA_AWAY, upstream=True)
     return escalation.public(viewer=session.username)
 
 
@@ -212,8 +199,8 @@ async def escalation_form_action(request: web.Request) -> web.StreamResponse:
         raise web.HTTPFound(f"/staff/escalations/{escalation_id}?{query}#afslut")
     try:
         await _change(request, session, action, body)
-    except CaseError as error:
-        return await escalation_page(request, error=error.message, status=error.status)
+    except DomainError as error:  # the case page again, with the reason
+        return await escalation_page(request, error=error.message, status=status_of(error))
     if action == "resolve":
         raise web.HTTPFound("/staff/?" + urlencode({"lukket": staff_view.case_number(escalation_id)}))
     # after taking a case: straight to the reply field
@@ -224,7 +211,7 @@ async def api_list(request: web.Request) -> web.Response:
     session = require(request, "staff", api=True)
     status = request.query.get("status") or None
     if status and status not in STATUSES:
-        return web.json_response({"error": "status: open, claimed eller resolved."}, status=400)
+        raise BadInput("status: open, claimed eller resolved.")
     kommune = scoped(session, request.query.get("kommune") or None)
     items = await db(request.app[ESCALATIONS].list, status=status, queue=request.query.get("queue") or None,
                      kommune=kommune, oldest_first=status in ("open", "claimed"))
@@ -237,7 +224,7 @@ async def api_get(request: web.Request) -> web.Response:
     try:
         after = max(int(request.query.get("after") or 0), 0)
     except ValueError:
-        return web.json_response({"error": "after skal være et helt tal."}, status=400)
+        raise BadInput("after skal være et helt tal.")
     detail = await _detail(request, session, request.match_info["id"], after)
     detail["view"] = {k: v for k, v in staff_view.case(detail["escalation"]).items()
                       if k.endswith(("_text", "_name")) or k in ("number", "waited")}
@@ -247,10 +234,7 @@ async def api_get(request: web.Request) -> web.Response:
 async def api_action(request: web.Request) -> web.Response:
     session = require(request, "staff", api=True)
     body = await body_of(request)
-    try:
-        changed = await _change(request, session, request.match_info["action"], body)
-    except CaseError as error:
-        return web.json_response({"error": error.message}, status=error.status)
+    changed = await _change(request, session, request.match_info["action"], body)
     return web.json_response({"escalation": changed})
 
 
@@ -297,18 +281,13 @@ async def replies_page(request: web.Request, error: Optional[str] = None, status
 async def _change_reply(request: web.Request, session: Session, body: Dict[str, Any],
                         reply_id: Optional[int], remove: bool = False) -> Optional[Dict[str, Any]]:
     store = request.app[SAVED_REPLIES]
-    try:
-        if remove and reply_id is not None:
-            await db(store.remove, reply_id, session.scope)
-            return None
-        title, text, language = str(body.get("title") or ""), str(body.get("text") or ""), body.get("language")
-        if reply_id is None:
-            return (await db(store.add, session.scope, title, text, session.username, language)).public()
-        return (await db(store.update, reply_id, session.scope, title, text, session.username, language)).public()
-    except LookupError:
-        raise CaseError(404, "Det gemte svar findes ikke.")
-    except ValueError as error:
-        raise CaseError(400, str(error))
+    if remove and reply_id is not None:
+        await db(store.remove, reply_id, session.scope)
+        return None
+    title, text, language = str(body.get("title") or ""), str(body.get("text") or ""), body.get("language")
+    if reply_id is None:
+        return (await db(store.add, session.scope, title, text, session.username, language)).public()
+    return (await db(store.update, reply_id, session.scope, title, text, session.username, language)).public()
 
 
 def _reply_id(request: web.Request) -> Optional[int]:
@@ -321,8 +300,8 @@ async def replies_form_action(request: web.Request) -> web.StreamResponse:
     body = await body_of(request)
     try:
         await _change_reply(request, session, body, _reply_id(request), remove=request.path.endswith("/slet"))
-    except CaseError as error:
-        return await replies_page(request, error=error.message, status=error.status)
+    except DomainError as error:  # the form again, with the reason
+        return await replies_page(request, error=error.message, status=status_of(error))
     raise web.HTTPFound("/staff/svar")
 
 
@@ -330,10 +309,7 @@ async def api_replies(request: web.Request) -> web.Response:
     """GET: the replies offered on a kommune's cases (?kommune=); POST: a new one."""
     session = require(request, "staff", api=True)
     if request.method == "POST":
-        try:
-            made = await _change_reply(request, session, await body_of(request), None)
-        except CaseError as error:
-            return web.json_response({"error": error.message}, status=error.status)
+        made = await _change_reply(request, session, await body_of(request), None)
         return web.json_response({"reply": made}, status=201)
     kommune = scoped(session, request.query.get("kommune") or None)
     replies = await db(request.app[SAVED_REPLIES].for_kommune, kommune, request.query.get("sprog") or None)

@@ -236,11 +236,12 @@
       box.appendChild(tel);
       if (line.when) box.appendChild(el("p", "when", String(line.when)));
     });
-    var local = c.local && typeof c.local === "object" ? c.local : null;
-    if (local && local.name) {
-      var own = telLink("call", local.name + ": " + (local.phone || ""), local.phone);
-      box.appendChild(own || el("p", "call-text", local.name));
-    }
+    [c.local, c.national].forEach(function (line) {  // the kommune's own line; the national one where it has none
+      if (!line || typeof line !== "object" || !line.name) return;
+      var own = telLink("call", line.name + ": " + (line.phone || ""), line.phone);
+      box.appendChild(own || el("p", "call-text", line.name));
+      if (own && line.when) box.appendChild(el("p", "when", String(line.when)));
+    });
     var human = el("button", "quick human", t("human_now"));
     human.type = "button";
     human.addEventListener("click", function () { ask({payload: HUMAN}, t("human_now")); });

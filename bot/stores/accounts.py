@@ -47,6 +47,7 @@ from argon2.exceptions import InvalidHashError, VerifyMismatchError
 
 from borgerguide.clock import as_utc, utcnow
 from borgerguide.db import add_missing_columns
+from borgerguide.errors import Forbidden
 from borgerguide.tenancy import ALL_KOMMUNER, KOMMUNE_ADMIN, OPERATOR, Scope, check_account
 
 SESSION_COOKIE = "bg_session"
@@ -388,12 +389,12 @@ class Accounts:
         if scope == ALL_KOMMUNER and role != OPERATOR:
             # cross-kommune staff and analysts read every kommune's conversations: only made on the server
             # (python -m bot users add), never through a link, so the operator's web account sees no transcripts
-            raise PermissionError("En invitation til medarbejdere, analytikere og administratorer gælder én kommune.")
+            raise Forbidden("En invitation til medarbejdere, analytikere og administratorer gælder én kommune.")
         if actor.role == KOMMUNE_ADMIN:
             if role not in ("staff", "analyst") or scope != actor.kommune:
-                raise PermissionError("Du kan invitere medarbejdere og analytikere i din egen kommune.")
+                raise Forbidden("Du kan invitere medarbejdere og analytikere i din egen kommune.")
         elif actor.role != OPERATOR:
-            raise PermissionError("Din rolle kan ikke invitere.")
+            raise Forbidden("Din rolle kan ikke invitere.")
         token = secrets.token_urlsafe(32)
         now = utcnow()
         with self.engine.begin() as connection:

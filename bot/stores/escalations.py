@@ -18,7 +18,7 @@ from typing import Any, Dict, List, Mapping, Optional, Union
 
 import sqlalchemy as sa
 
-from borgerguide import contract
+from borgerguide import contract, errors
 from borgerguide.clock import as_utc, utcnow
 from borgerguide.db import add_missing_columns
 
@@ -60,12 +60,16 @@ OUTCOMES = ("solved", "callback_done", "referred", "no_answer", "other")
 NOTE_CHARS = 2000
 
 
-class Conflict(Exception):
+class Conflict(errors.Conflict):
     """The escalation is not in a state that allows this (e.g. claimed by someone else)."""
 
 
-class NotFound(Exception):
-    pass
+class NotFound(errors.NotFound):
+    """No escalation of that id."""
+
+    def __init__(self, escalation_id: str) -> None:
+        super().__init__("Henvendelsen findes ikke.")
+        self.escalation_id = escalation_id
 
 
 @dataclass
@@ -185,7 +189,7 @@ class EscalationStore:
     def resolve(self, escalation_id: str, staff: str, outcome: str) -> Escalation:
         """Closes the escalation; one nobody has taken is taken by whoever closes it first."""
         if outcome not in OUTCOMES:
-            raise ValueError("Vælg, hvordan henvendelsen endte.")
+            raise errors.BadInput("Vælg, hvordan henvendelsen endte.")
         now = utcnow()
         with self.engine.begin() as connection:
             taken = connection.execute(
@@ -220,7 +224,7 @@ class EscalationStore:
         """An internal note: for staff only, never sent to the citizen."""
         text = text.strip()
         if not text or len(text) > NOTE_CHARS:
-            raise ValueError(f"Noten skal være 1-{NOTE_CHARS} tegn.")
+            raise errors.BadInput(f"Noten skal være 1-{NOTE_CHARS} tegn.")
         with self.engine.begin() as connection:
             self._row(connection, escalation_id)
             self._event(connection, escalation_id, "note", staff, utcnow(), {"text": text})

@@ -12,6 +12,7 @@ from typing import Any, Dict, List, Optional
 import sqlalchemy as sa
 
 from borgerguide.db import add_missing_columns
+from borgerguide.errors import BadInput, Conflict
 from borgerguide.redaction import redact
 
 metadata = sa.MetaData()
@@ -29,7 +30,7 @@ ratings = sa.Table(
 ONCE = sa.Index("ratings_once", ratings.c.once, unique=True)
 
 
-class AlreadyRated(ValueError):
+class AlreadyRated(Conflict):
     """This conversation has rated this answer."""
 
 
@@ -43,7 +44,7 @@ class Ratings:
     def add(self, conversation_id: str, score: int, comment: Optional[str], kommune: Optional[str],
             area: Optional[str]) -> None:
         if not isinstance(score, int) or isinstance(score, bool) or not 1 <= score <= 5:
-            raise ValueError("Vælg en vurdering fra 1 til 5.")
+            raise BadInput("Vælg en vurdering fra 1 til 5.")
         comment = redact((comment or "").strip())[:1000] or None
         try:
             with self.engine.begin() as connection:

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from borgerguide.clock import as_utc, utcnow
 from borgerguide.db import add_missing_columns
+from borgerguide.errors import BadInput, NotFound
 from borgerguide.languages import default_language, known_language, staff_name
 from borgerguide.tenancy import ALL_KOMMUNER, Scope
 
@@ -48,16 +49,16 @@ def _language(value: Any) -> str:
         return default_language()
     language = known_language(value)
     if language is None:
-        raise ValueError("Vælg et af de sprog, Borgerguiden taler.")
+        raise BadInput("Vælg et af de sprog, Borgerguiden taler.")
     return language
 
 
 def _checked(title: str, text: str) -> tuple:
     title, text = " ".join(str(title or "").split()), str(text or "").strip()
     if not title or len(title) > TITLE_CHARS:
-        raise ValueError(f"Giv svaret en titel på 1-{TITLE_CHARS} tegn.")
+        raise BadInput(f"Giv svaret en titel på 1-{TITLE_CHARS} tegn.")
     if not text or len(text) > TEXT_CHARS:
-        raise ValueError(f"Svaret skal være 1-{TEXT_CHARS} tegn.")
+        raise BadInput(f"Svaret skal være 1-{TEXT_CHARS} tegn.")
     return title, text
 
 
@@ -99,7 +100,7 @@ class SavedReplies:
                language: Any = None) -> SavedReply:
         title, text = _checked(title, text)
         written_in = _language(language)
-        self.get(reply_id, scope)  # LookupError when it is not the account's to edit
+        self.get(reply_id, scope)  # NotFound when it is not the account's to edit
         with self.engine.begin() as connection:
             connection.execute(saved_replies.update().where(saved_replies.c.id == reply_id).values(
                 title=title, text=text, language=written_in, updated_by=actor, updated_at=utcnow()))
@@ -115,7 +116,7 @@ class SavedReplies:
             row = connection.execute(sa.select(saved_replies).where(
                 saved_replies.c.id == reply_id, scope.where(saved_replies.c.kommune))).first()
         if row is None:
-            raise LookupError(reply_id)
+            raise NotFound("Det gemte svar findes ikke.")
         return self._from_row(row)
 
     @staticmethod
