@@ -18,13 +18,15 @@ import sqlalchemy as sa
 import yaml
 
 from borgerguide.db import engine_for
-from bot import training_export
-from bot.stores import analytics, retention
+from bot.analytics import export as training_export
+from bot.analytics import store as analytics
+from bot.stores import retention
 from bot.app import create_app
 from bot.keys import ANALYTICS
-from bot.projections import AnalyticsProjection, events_table
+from bot.analytics.projection import AnalyticsProjection
+from bot.projections import events_table
 from bot.stores.accounts import Accounts
-from bot.grouping import group_texts
+from bot.analytics.grouping import group_texts
 from conftest import ROOT, TOKEN, Citizen, fresh_kommune, get_json, web_settings
 
 PASSWORD = "en-lang-adgangskode"

@@ -116,7 +116,7 @@ def test_erased_text_is_gone_from_the_sqlite_files_and_their_wal(tmp_path):
     store file (a checkpoint empties the write-ahead log, deleted pages are zeroed)."""
     from borgerguide.db import engine_for
     from bot.projections import events_table
-    from bot.stores import analytics
+    from bot.analytics import store as analytics
     from bot.stores.retention import Stores, erase, tracker_table
 
     marker = f"zebrafisk-{uuid.uuid4().hex}"

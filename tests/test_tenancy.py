@@ -17,7 +17,7 @@ from borgerguide import contract, notices
 from borgerguide.db import engine_for
 from borgerguide.kommune_content import store_for
 from bot.app import create_app
-from bot.stores import analytics
+from bot.analytics import store as analytics
 from bot.stores.accounts import Accounts
 from bot.stores.conversations import Conversation, Conversations
 from bot.stores.escalations import EscalationStore

@@ -25,11 +25,12 @@ from borgerguide import contract
 from borgerguide.clock import danish_today
 from borgerguide.kommuner import known_kommune, registry
 from borgerguide.tenancy import ANALYST, OPERATOR
-from bot import grouping, training_export
+from bot.analytics import export as training_export, grouping
 from bot.keys import ESCALATIONS, RASA, RETENTION
 from bot.offloop import db
 from bot.session import body_of, require, scoped
-from bot.stores import analytics, retention
+from bot.analytics import store as analytics
+from bot.stores import retention
 from bot.stores.accounts import Session
 from bot.templating import render
 from bot.transcript import transcript

@@ -23,9 +23,10 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
-from bot import grouping, training_export
-from bot.projections import AnalyticsProjection
-from bot.stores import analytics, retention
+from bot.analytics import export as training_export, grouping
+from bot.analytics.projection import AnalyticsProjection
+from bot.analytics import store as analytics
+from bot.stores import retention
 
 
 def _settings():

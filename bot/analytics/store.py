@@ -1,6 +1,6 @@
 """The analysts' figures: their tables and how they are read.
 
-bot.projections.AnalyticsProjection derives them from the conversations'
+bot.analytics.projection.AnalyticsProjection derives them from the conversations'
 event stream (the same stream the escalations come from) and maintains,
 incrementally and in one transaction per batch:
 
@@ -108,6 +108,10 @@ unresolved = sa.Table(
     sa.Column("labelled_at", sa.DateTime(timezone=True)),
     sa.UniqueConstraint("event_id", "reason", name="uq_unresolved_event_reason"),
 )
+SCHEMA_VERSION = 3  # raise when the derived tables change: they are recomputed
+schema = sa.Table("analytics_schema", metadata, sa.Column("version", sa.Integer, nullable=False))
+
+
 def service_areas() -> Dict[str, str]:
     """Service intent or topic id -> short Danish name (content/areas.yml, content/topics/)."""
     names = dict(read_yaml(content_dir() / "areas.yml").get("areas") or {})
