@@ -27,8 +27,7 @@ import sqlalchemy as sa
 
 from borgerguide import contract
 from borgerguide.clock import DANISH_TIME, as_utc
-from borgerguide.content import content_dir, read_yaml
-from borgerguide.topics import load_topics
+from borgerguide.topics import matter_names
 from bot.stores.ratings import ratings
 
 # why a citizen's message is unresolved (two of them are named after the bot's message)
@@ -114,9 +113,7 @@ schema = sa.Table("analytics_schema", metadata, sa.Column("version", sa.Integer,
 
 def service_areas() -> Dict[str, str]:
     """Service intent or topic id -> short Danish name (content/areas.yml, content/topics/)."""
-    names = dict(read_yaml(content_dir() / "areas.yml").get("areas") or {})
-    names.update({topic.id: topic.name for topic in load_topics().values()})
-    return names
+    return matter_names()
 
 
 # --- reading -----------------------------------------------------------------------
