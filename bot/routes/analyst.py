@@ -2,7 +2,8 @@
 
 Pages: /analyst/ (overview with charts), /analyst/unresolved (groups of
 similar unresolved messages, labelling), /analyst/conversations/{id}
-(redacted conversation, erasure), /analyst/export (the review YAML).
+(redacted conversation, erasure), /analyst/export (the review YAML),
+/analyst/csv?tabel=... (a table of the overview as CSV: bot.analytics.tables).
 API: /api/analyst/overview, /api/analyst/satisfaction, /api/analyst/unresolved,
 /api/analyst/groups, POST /api/analyst/labels, GET /api/analyst/export,
 POST /api/analyst/conversations/{id}/erase, GET /api/analyst/retention.
@@ -15,7 +16,7 @@ import asyncio
 import json
 from datetime import date, timedelta
 from typing import Any, Dict, List, Optional, Tuple
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import aiohttp
 import sqlalchemy as sa
@@ -25,7 +26,7 @@ from borgerguide import contract
 from borgerguide.clock import danish_today
 from borgerguide.kommuner import known_kommune, registry
 from borgerguide.tenancy import ANALYST, OPERATOR
-from bot.analytics import export as training_export, grouping
+from bot.analytics import export as training_export, grouping, names, tables
 from bot.keys import ESCALATIONS, RASA, RETENTION
 from bot.offloop import db
 from bot.session import body_of, require, scoped
@@ -79,7 +80,20 @@ async def _figures(request: web.Request, period: analytics.Period) -> Dict[str, 
     engine = _engine(request)
     figures = await db(analytics.overview, engine, period)
     figures["satisfaction"] = await db(analytics.satisfaction, engine, period)
+    figures["handoff_times"] = await db(analytics.handoffs, engine, period)
     return figures
+
+
+def _tables(figures: Dict[str, Any], session: Session) -> Dict[str, tables.Table]:
+    return tables.tables(figures, figures["handoff_times"], dict(_kommuner(session)))
+
+
+def _labels() -> List[Tuple[str, str]]:
+    """(intent, Danish name) of every label an analyst may give, by name; `noise` first."""
+    known = names.intent_names()
+    labels = sorted(training_export.valid_labels() - {analytics.NOISE}, key=lambda i: names.intent_name(i, known))
+    return [(analytics.NOISE, names.intent_name(analytics.NOISE, known))] + [
+        (i, names.intent_name(i, known)) for i in labels]
 
 
 def reason_from(query) -> Optional[str]:
@@ -120,7 +134,27 @@ async def overview_page(request: web.Request) -> web.Response:
     figures = await _figures(request, period)
     return render("analyst_overview.html", title="Overblik", session=session, f=figures, period=period,
                   kommuner=_kommuner(session), reasons=analytics.REASONS_DA,
-                  handoff_reasons=contract.HANDOFF_REASONS, names=dict(_kommuner(session)))
+                  handoff_reasons=contract.HANDOFF_REASONS, names=dict(_kommuner(session)),
+                  tables=_tables(figures, session), on_screen=tables.on_screen, query=_period_query(period))
+
+
+def _period_query(period: analytics.Period) -> str:
+    return urlencode({"from": period.days[0], "to": period.days[1], **(
+        {"kommune": period.kommune} if period.kommune else {})})
+
+
+async def csv_download(request: web.Request) -> web.Response:
+    """One table of the overview as CSV (?tabel=omraader|dage|timer|...)."""
+    session = require(request, OVERVIEW_ROLES, api=request.path.startswith("/api/"))
+    period = period_from(request.query, session)
+    key = request.query.get("tabel") or "omraader"
+    figures = await _figures(request, period)
+    table = _tables(figures, session).get(key)
+    if table is None:
+        raise _bad("Ukendt tabel.")
+    filename = f"borgerguide-{key}-{period.days[0]}-{period.days[1]}.csv"
+    return web.Response(text=tables.csv_text(table), content_type="text/csv", charset="utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 async def unresolved_page(request: web.Request) -> web.Response:
@@ -129,9 +163,9 @@ async def unresolved_page(request: web.Request) -> web.Response:
     reason = reason_from(request.query)
     groups = await _groups(request, period, reason)
     return render("analyst_unresolved.html", title="Uløste beskeder", session=session, groups=groups,
-                  period=period, reason=reason, reasons=analytics.REASONS_DA, kommuner=_kommuner(session),
-                  intents=sorted(training_export.valid_labels() - {analytics.NOISE}),
-                  message=request.query.get("besked"))
+                  period=period, reason=reason, reasons=analytics.REASONS_DA, reason_names=analytics.REASON_NAMES,
+                  kommuner=_kommuner(session), names=dict(_kommuner(session)), labels=_labels(),
+                  intent_names=names.intent_names(), message=request.query.get("besked"))
 
 
 async def label_form(request: web.Request) -> web.StreamResponse:
@@ -154,7 +188,8 @@ async def conversation_page(request: web.Request) -> web.Response:
     conversation_id = request.match_info["id"]
     lines, messages = await _conversation(request, session, conversation_id)
     return render("analyst_conversation.html", title="Samtale", session=session, conversation_id=conversation_id,
-                  transcript=lines, messages=messages, reasons=analytics.REASONS_DA,
+                  transcript=lines, messages=messages, reasons=analytics.REASON_NAMES,
+                  intent_names=names.intent_names(),
                   erased=request.query.get("slettet"))
 
 
@@ -222,7 +257,7 @@ def _label(request: web.Request, session: Session, ids: List[int], intent: str) 
     if intent == "":
         return analytics.unlabel(_engine(request), ids, kommune)
     if intent not in training_export.valid_labels():
-        raise _bad("Ukendt intent. Vælg en af botens intents eller 'noise'.")
+        raise _bad("Ukendt mærkat. Vælg et af emnerne på listen, eller 'Skal ikke bruges'.")
     return analytics.label(_engine(request), ids, intent, session.username, kommune)
 
 
@@ -287,6 +322,8 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/analyst/conversations/{id}", conversation_page)
     app.router.add_post("/analyst/conversations/{id}/erase", erase_form)
     app.router.add_get("/analyst/export", export_download)
+    app.router.add_get("/analyst/csv", csv_download)
+    app.router.add_get("/api/analyst/csv", csv_download)
     app.router.add_get("/api/analyst/overview", api_overview)
     app.router.add_get("/api/analyst/satisfaction", api_satisfaction)
     app.router.add_get("/api/analyst/unresolved", api_unresolved)
