@@ -496,6 +496,8 @@ def test_cli_reports(tmp_path):
     result = run("report", "overview", "--table", "days", "--no-sync")
     days = json.loads(result.stdout)
     assert sum(d["conversations"] for d in days) == conversations
+    hours = json.loads(run("report", "overview", "--table", "hours", "--no-sync").stdout)
+    assert len(hours) == 24 and sum(h["conversations"] for h in hours) == conversations
     result = run("report", "unresolved", "--reason", "fallback", "--format", "json")
     messages = json.loads(result.stdout)
     assert messages and all(m["reason"] == "fallback" for m in messages)
