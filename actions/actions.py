@@ -6,6 +6,8 @@ question and who it is for decide how a short follow-up is read.
 """
 from __future__ import annotations
 
+import abc
+
 import logging
 import re
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Text, Tuple, Union
@@ -92,10 +94,13 @@ ANSWER_BUTTONS: Dict[str, Tuple[str, ...]] = {
 }
 
 
-class GuideAction(Action):
+class GuideAction(Action, abc.ABC):
     """An action of the guide: it responds; a first message's language, only
-    guessed, becomes the conversation's (the slot), so that it holds."""
+    guessed, becomes the conversation's (the slot), so that it holds.
+    Abstract, so that rasa_sdk (which registers every concrete subclass of
+    Action by its name) does not take the base for an action."""
 
+    @abc.abstractmethod
     def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                 domain: Dict[Text, Any]) -> List[EventType]:  # pragma: no cover - every action has its own
         raise NotImplementedError

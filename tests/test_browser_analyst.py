@@ -16,6 +16,16 @@ AXE = ROOT / "tests" / "js" / "node_modules" / "axe-core" / "axe.min.js"
 ARTIFACTS = ROOT / "test-artifacts"
 
 
+def ink(page, canvas_id: str) -> int:
+    """How many pixels of a chart's canvas are drawn (a blank one has none)."""
+    return page.evaluate("""id => {
+        const c = document.getElementById(id);
+        const data = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+        let ink = 0; for (let i = 3; i < data.length; i += 4) { if (data[i] > 0) ink++; }
+        return ink;
+    }""", canvas_id)
+
+
 @pytest.fixture(scope="module", autouse=True)
 def analyst_account():
     try:
@@ -50,13 +60,7 @@ def test_overview_charts_and_labelling_a_group(web, browser):
     wait_until(counted, "the four conversations counted", timeout=20.0)
     page.wait_for_selector("html[data-charts=ready]", timeout=10000)
     # the charts are drawn: the canvas is not blank
-    drawn = page.evaluate("""() => {
-        const c = document.getElementById("chart-areas");
-        const data = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
-        let ink = 0; for (let i = 3; i < data.length; i += 4) { if (data[i] > 0) ink++; }
-        return ink;
-    }""")
-    assert drawn > 500
+    assert ink(page, "chart-areas") > 500
     assert "Gult sundhedskort" in page.locator("table").first.inner_text()
     assert all(url.startswith(web.web_url) for url in requests), [u for u in requests if not u.startswith(web.web_url)]
     ARTIFACTS.mkdir(exist_ok=True)
@@ -158,13 +162,7 @@ def test_the_analysts_journey(web, browser):
     page.screenshot(path=str(JOURNEY / "analyst-01-overview.png"))
     # 2. when citizens write: the time-of-day chart is drawn, and the table has the hour
     page.locator("#chart-hours").scroll_into_view_if_needed()
-    ink = page.evaluate("""() => {
-        const c = document.getElementById("chart-hours");
-        const data = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
-        let ink = 0; for (let i = 3; i < data.length; i += 4) { if (data[i] > 0) ink++; }
-        return ink;
-    }""")
-    assert ink > 500
+    assert ink(page, "chart-hours") > 500
     assert "Samtaler startet" in page.locator("#table-timer").inner_text()
     page.screenshot(path=str(JOURNEY / "analyst-02-time-of-day.png"))
     # 3. hand-offs: how long they waited and how they ended, in Danish
