@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 from typing import Any, Dict, Optional, Text
 
-from rasa.core.nlg.generator import NaturalLanguageGenerator
 from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -43,15 +42,18 @@ def translated(response: Dict[str, Any], name: str, lang: str, values: Dict[str,
     return response
 
 
-class LanguageNLG(NaturalLanguageGenerator):
-    """Rasa's templated responses, in the conversation's language."""
+class LanguageNLG(TemplatedNaturalLanguageGenerator):
+    """Rasa's templated responses, in the conversation's language. A templated
+    generator itself: Rasa's agent gives only those the domain's responses when
+    it loads the model (it is made before, with no domain); anything else would
+    answer every response with nothing."""
 
     def __init__(self, endpoint_config: Optional[EndpointConfig] = None, domain: Optional[Domain] = None) -> None:
-        self.templated = TemplatedNaturalLanguageGenerator((domain or Domain.empty()).responses)
+        super().__init__((domain or Domain.empty()).responses)
 
     async def generate(self, utter_action: Text, tracker: DialogueStateTracker, output_channel: Text,
                        **kwargs: Any) -> Optional[Dict[Text, Any]]:
-        response = await self.templated.generate(utter_action, tracker, output_channel, **kwargs)
+        response = await super().generate(utter_action, tracker, output_channel, **kwargs)
         if response is None:
             return None
         lang = conversation_language(tracker.get_slot("language"), tracker.latest_message.entities

@@ -126,12 +126,12 @@ async def test_unresolved_is_only_what_got_no_next_step(aiohttp_client, app, set
 
     events_engine = engine_for(settings.events_url)
     at = moment(1, 10)
-    s = [f"conv-unresolved-{i:02d}" for i in range(8)]
+    s = [f"conv-unresolved-{i:02d}" for i in range(9)]
     events = [
         # "hej", barely sure: a greeting with buttons is a next step
         user(s[0], at, "hej", "greet", 0.41, kommune), action(s[0], at + 1, "utter_greet"),
         bot(s[0], at + 1, "Hej! Hvad kan jeg hjælpe med?", response="utter_greet",
-            buttons=[{"title": "Flytning", "payload": "/report_move"}]),
+            buttons=[{"title": "Flytning", "payload": "/report_move"}]), action(s[0], at + 1, "action_listen"),
         # a card, however unsure the NLU was
         user(s[1], at, "jeg skal flytte til Odense", "report_move", 0.52, kommune),
         action(s[1], at + 1, "action_route_service"), bot(s[1], at + 1, "Sådan melder du flytning:"),
@@ -160,6 +160,9 @@ async def test_unresolved_is_only_what_got_no_next_step(aiohttp_client, app, set
         bot(s[7], at + 1, custom=card("health_card")),
         user(s[7], at + 20, "nej det var ikke det jeg mente", "deny", 0.97, kommune),
         bot(s[7], at + 21, "Undskyld. Hvad mente du?", response="utter_deny"),
+        # the turn ended (the bot listens) without a word from the bot, and the citizen left
+        user(s[8], at, "hvornår åbner svømmehallen", "nlu_fallback", 0.4, kommune),
+        action(s[8], at + 1, "action_fallback"), action(s[8], at + 1, "action_listen"),
     ]
     await synced(app, events_engine, events)
 
@@ -167,13 +170,13 @@ async def test_unresolved_is_only_what_got_no_next_step(aiohttp_client, app, set
     found = {m["text"]: m["reason"] for m in (await response.json())["messages"]}
     assert found == {"xqzt plimf": "fallback", "kan jeg leje en kano af kommunen": "out_of_scope",
                      "noget helt tredje om pas": "fallback", "øhm": "no_answer",
-                     "jeg har mistet mit kort": "correction"}
+                     "hvornår åbner svømmehallen": "no_answer", "jeg har mistet mit kort": "correction"}
     figures = await (await client.get("/api/analyst/overview", params={"kommune": kommune})).json()
-    assert figures["unresolved"] == 5
-    assert figures["unresolved_by_reason"] == {"fallback": 2, "out_of_scope": 1, "no_answer": 1, "correction": 1}
+    assert figures["unresolved"] == 6
+    assert figures["unresolved_by_reason"] == {"fallback": 2, "out_of_scope": 1, "no_answer": 2, "correction": 1}
     assert figures["fallbacks"] == 2  # messages the bot said it did not understand
-    assert figures["user_messages"] == 10  # typed to the bot; the one written to staff is not
-    assert figures["conversations"] == 8
+    assert figures["user_messages"] == 11  # typed to the bot; the one written to staff is not
+    assert figures["conversations"] == 9
 
     # the page says the same, in Danish, without "hej"
     page = await (await client.get("/analyst/unresolved", params={"kommune": kommune})).text()

@@ -12,8 +12,9 @@ events of that turn, until the citizen's next message) says:
   the safety net every message not understood gets, not a step for this one.
 - `out_of_scope` (Uden for det, botten kan hjælpe med): the answer is the
   response `utter_out_of_scope` ("Det kan jeg desværre ikke hjælpe med").
-- `no_answer` (Intet svar): the turn ended with no message from the bot, or
-  with the `fault` payload (an error on our side).
+- `no_answer` (Intet svar): the turn ended (`action_listen`, or the citizen
+  wrote again) with no message from the bot, or with the `fault` payload (an
+  error on our side).
 - `correction` (Borgeren rettede botten): the citizen's next message said the
   answer was wrong ("nej det var ikke det", or `deny` right after a card).
 
@@ -42,8 +43,8 @@ from borgerguide.redaction import redact
 from borgerguide.topics import TOPIC_ENTITY, TOPIC_INTENT
 from bot.analytics.store import (
     CORE_FALLBACK, CORRECTION, CORRECTION_CUE, DEFAULT_LOW_CONFIDENCE, DERIVED, EVENT_MARKERS, HOUR_VALUES,
-    NO_ANSWER, NOT_UNDERSTOOD, OUT_OF_SCOPE, ROLLUP_VALUES, ROLLUPS, SCHEMA_VERSION, SKIP_INTENTS, facts, hourly,
-    metadata as analytics_metadata, schema, service_areas, unresolved,
+    NO_ANSWER, NOT_UNDERSTOOD, OUT_OF_SCOPE, ROLLUP_VALUES, ROLLUPS, SCHEMA_VERSION, SKIP_INTENTS, TURN_ACTIONS,
+    facts, hourly, metadata as analytics_metadata, schema, service_areas, unresolved,
 )
 from bot.projections import Projection
 
@@ -202,7 +203,7 @@ class AnalyticsProjection(Projection):
             if not isinstance(event, dict):
                 continue
             kind = event.get("event")
-            if kind in ("user", "bot", "pause", "resume") or (kind == "action" and event.get("name") == CORE_FALLBACK):
+            if kind in ("user", "bot", "pause", "resume") or (kind == "action" and event.get("name") in TURN_ACTIONS):
                 parsed.append((row.id, row.sender_id, event))
         if not parsed:
             return len(rows)
@@ -225,8 +226,10 @@ class AnalyticsProjection(Projection):
                 self._user(fact, event_id, event, at, new_unresolved)
             elif event["event"] == "bot":
                 self._bot(fact, event, at, new_unresolved)
-            else:  # Rasa's core fallback: it answered nothing
+            elif event.get("name") == CORE_FALLBACK:  # Rasa's own fallback: it answered nothing
                 self._unanswered(fact, NOT_UNDERSTOOD, new_unresolved)
+            else:  # the turn is over
+                self._unanswered(fact, NO_ANSWER, new_unresolved)
         # the conversations' rows
         for sender, fact in loaded.items():
             if fact.stored:

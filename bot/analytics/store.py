@@ -60,8 +60,10 @@ CORRECTION_CUE = re.compile(
     r"ikke det jeg|det er ikke det)\b", re.IGNORECASE)
 SKIP_INTENTS = {"nlu_fallback"}
 CORE_FALLBACK = "action_default_fallback"  # Rasa's own fallback (config.yml): it says nothing here
+LISTEN = "action_listen"  # the bot's turn is over: it waits for the citizen
+TURN_ACTIONS = (CORE_FALLBACK, LISTEN)
 EVENT_MARKERS = tuple(f'"event":{space}"{kind}"' for kind in ("user", "bot", "pause", "resume")
-                      for space in ("", " ")) + (f'"{CORE_FALLBACK}"',)
+                      for space in ("", " ")) + tuple(f'"{name}"' for name in TURN_ACTIONS)
 
 metadata = sa.MetaData()
 facts = sa.Table(
