@@ -283,11 +283,11 @@ async def test_clicks_are_counted_only_for_a_link_the_conversation_was_shown(aio
     citizen = await aiohttp_client(app)
     conversations = app[CONVERSATIONS]
     mine, secret = conversations.start(kommune)
-    conversations.shown(mine.id, ["report_move"])
+    conversations.shown(mine.id, ["flytning"])  # the solution's id, as /api/chat records the card
     url = "https://www.borger.dk/flytning"
 
     async def click(**body: Any) -> Any:
-        return await citizen.post("/api/chat/click", json={"sender": mine.id, "token": secret, "area": "report_move",
+        return await citizen.post("/api/chat/click", json={"sender": mine.id, "token": secret, "area": "flytning",
                                                            "url": url, **body})
 
     assert (await click(token="forkert")).status == 403

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Dict, Optional
 
+from borgerguide.catalogue import load_catalogue
 from borgerguide.content import content_dir, read_yaml
 from borgerguide.languages import languages
 from borgerguide.topics import TOPIC_PREFIX, matter_names
@@ -29,6 +30,13 @@ def _analytics_content() -> Dict[str, Dict[str, str]]:
 def area_names() -> Dict[str, str]:
     """Service intent or topic id -> its short Danish name."""
     return matter_names()
+
+
+def area_of_answer(answer: str) -> str:
+    """The area of an answer the bot showed: a solution's service intent
+    (`flytning` -> `report_move`); a topic is its own area."""
+    solution = load_catalogue().solutions.get(answer)
+    return solution.intent if solution is not None else answer
 
 
 def intent_names() -> Dict[str, str]:

@@ -399,9 +399,10 @@ def handoffs(engine: sa.engine.Engine, period: Period) -> Dict[str, Any]:
     }
 
 
-def record_click(engine: sa.engine.Engine, kommune: Optional[str], area: str, at: datetime) -> None:
-    """Counts one opening of a card's self-service link (no conversation, no person: a count)."""
-    key = {"day": danish_day(at), "kommune": kommune or "", "area": area[:60]}
+def record_click(engine: sa.engine.Engine, kommune: Optional[str], answer: str, at: datetime) -> None:
+    """Counts one opening of a card's self-service link, under the area of the
+    answer (solution or topic) shown: no conversation, no person, a count."""
+    key = {"day": danish_day(at), "kommune": kommune or "", "area": names.area_of_answer(answer)[:60]}
     where = [clicks.c[name] == value for name, value in key.items()]
     for _ in range(2):  # a row made by another request at the same moment: add to it
         try:
