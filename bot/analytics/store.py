@@ -258,7 +258,7 @@ def overview(engine: sa.engine.Engine, period: Period) -> Dict[str, Any]:
                 "containment": rate(r["contained"], r["conversations"])} for r in rows]
         return sorted(out, key=lambda r: (not r[key], -r["conversations"]))
 
-    per_hour: List[Dict[str, Any]] = [{"hour": hour, "name": f"kl. {hour:02d}", "conversations": 0, "handoffs": 0}
+    per_hour: List[Dict[str, Any]] = [{"hour": hour, "name": f"{hour:02d}", "conversations": 0, "handoffs": 0}
                                       for hour in range(24)]
     per_weekday: List[Dict[str, Any]] = [{"weekday": day, "name": name, "conversations": 0, "handoffs": 0}
                                          for day, name in enumerate(names.WEEKDAYS)]

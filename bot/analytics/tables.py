@@ -16,7 +16,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from bot.analytics.store import REASONS_DA
 
-TEXT, COUNT, SHARE, MINUTES = "text", "count", "share", "minutes"
+TEXT, COUNT, SHARE, DURATION = "text", "count", "share", "duration"  # a duration in seconds
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -37,9 +37,21 @@ def on_screen(value: Any, kind: str) -> str:
         return "–"
     if kind == SHARE:
         return f"{value * 100:.0f} %"
-    if kind == MINUTES:
-        return f"{value:.1f}".replace(".", ",") + " min"
+    if kind == DURATION:
+        return waited(value)
     return str(value)
+
+
+def waited(seconds: Optional[float]) -> str:
+    """A waiting time as a person reads it: "40 sek.", "3,5 min", "2 t 5 min"."""
+    if seconds is None:
+        return "–"
+    minutes = seconds / 60
+    if minutes < 1:
+        return f"{round(seconds)} sek."
+    if minutes < 60:
+        return f"{minutes:.1f}".replace(".", ",") + " min"
+    return f"{int(minutes // 60)} t {round(minutes % 60)} min"
 
 
 def in_csv(value: Any, kind: str) -> str:
@@ -48,8 +60,8 @@ def in_csv(value: Any, kind: str) -> str:
         return ""
     if kind == SHARE:
         return f"{value * 100:.1f}".replace(".", ",")
-    if kind == MINUTES:
-        return f"{value:.1f}".replace(".", ",")
+    if kind == DURATION:
+        return f"{value / 60:.1f}".replace(".", ",")  # minutes
     text = str(value)
     return "'" + text if text.startswith(FORMULA_START) else text
 
@@ -58,7 +70,8 @@ def csv_text(table: Table) -> str:
     buffer = io.StringIO()
     buffer.write("\ufeff")
     writer = csv.writer(buffer, delimiter=";", quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
-    writer.writerow([in_csv(header, TEXT) for header, _ in table.columns])
+    writer.writerow([in_csv(header + (" (minutter)" if kind == DURATION else ""), TEXT)
+                     for header, kind in table.columns])
     writer.writerows(table.cells(in_csv))
     return buffer.getvalue()
 
@@ -73,7 +86,7 @@ def tables(figures: Dict[str, Any], handoffs: Dict[str, Any],
     kommune_names = kommune_names or {}
     ratings = {r["area"]: r for r in figures.get("satisfaction", {}).get("per_area", [])}
     built = [
-        _table("omraader", "Områder", [("Område", TEXT), ("Samtaler", COUNT), ("Løst af botten", COUNT),
+        _table("omraader", "Samtaler pr. område", [("Område", TEXT), ("Samtaler", COUNT), ("Løst af botten", COUNT),
                                         ("Andel løst af botten", SHARE), ("Overdraget", COUNT),
                                         ("Beskeder ikke forstået", COUNT), ("Uløste beskeder", COUNT),
                                         ("Gns. vurdering (1-5)", TEXT)],
@@ -84,31 +97,31 @@ def tables(figures: Dict[str, Any], handoffs: Dict[str, Any],
                                               ("Overdraget", COUNT), ("Beskeder ikke forstået", COUNT)],
                [(d["day"], d["conversations"], d["contained"], d["handoffs"], d["fallbacks"])
                 for d in figures["per_day"]]),
-        _table("timer", "Hvornår på døgnet", [("Klokkeslæt", TEXT), ("Samtaler startet", COUNT),
+        _table("timer", "Pr. time (dansk tid)", [("Klokkeslæt", TEXT), ("Samtaler startet", COUNT),
                                                ("Bad om en medarbejder", COUNT)],
                [(f"{h['hour']:02d}-{(h['hour'] + 1) % 24:02d}", h["conversations"], h["handoffs"])
                 for h in figures["per_hour"]]),
-        _table("ugedage", "Ugedage", [("Ugedag", TEXT), ("Samtaler startet", COUNT),
+        _table("ugedage", "Pr. ugedag", [("Ugedag", TEXT), ("Samtaler startet", COUNT),
                                        ("Bad om en medarbejder", COUNT)],
                [(w["name"], w["conversations"], w["handoffs"]) for w in figures["per_weekday"]]),
         _table("ventetid", "Ventetid på en medarbejder",
-               [("Måde", TEXT), ("Henvendelser taget", COUNT), ("Median", MINUTES),
-                ("9 ud af 10 ventede højst", MINUTES)],
-               [("Alle", handoffs["wait"]["count"], handoffs["wait"]["median_minutes"],
-                 handoffs["wait"]["p90_minutes"])]
-               + [(m["name"], m["count"], m["median_minutes"], m["p90_minutes"]) for m in handoffs["wait_by_mode"]]),
+               [("Måde", TEXT), ("Henvendelser taget", COUNT), ("Median", DURATION),
+                ("9 ud af 10 ventede højst", DURATION)],
+               [("Alle", handoffs["wait"]["count"], handoffs["wait"]["median_seconds"],
+                 handoffs["wait"]["p90_seconds"])]
+               + [(m["name"], m["count"], m["median_seconds"], m["p90_seconds"]) for m in handoffs["wait_by_mode"]]),
         _table("udfald", "Sådan endte overdragelserne", [("Udfald", TEXT), ("Henvendelser", COUNT)],
                [(o["name"], o["count"]) for o in handoffs["outcomes"]]),
         _table("aarsager", "Overdragelser efter årsag", [("Årsag", TEXT), ("Overdragelser", COUNT)],
                [(r["name"], r["count"]) for r in figures["handoffs_by_reason"]]),
-        _table("klik", "Klik på selvbetjeningslinket", [("Område", TEXT), ("Klik", COUNT),
+        _table("klik", "Klik pr. område", [("Område", TEXT), ("Klik", COUNT),
                                                          ("Samtaler løst af botten", COUNT)],
                [(c["name"], c["clicks"], c["contained"]) for c in figures["clicks_by_area"]]),
-        _table("sprog", "Sprog", [("Sprog", TEXT), ("Samtaler", COUNT), ("Andel", SHARE)],
+        _table("sprog", "Samtaler pr. sprog", [("Sprog", TEXT), ("Samtaler", COUNT), ("Andel", SHARE)],
                [(lang["name"], lang["conversations"], lang["share"]) for lang in figures["languages"]]),
-        _table("uloeste", "Uløste beskeder efter årsag", [("Årsag", TEXT), ("Beskeder", COUNT)],
+        _table("uloeste", "Uløste beskeder pr. årsag", [("Årsag", TEXT), ("Beskeder", COUNT)],
                [(name, figures["unresolved_by_reason"].get(reason, 0)) for reason, name in REASONS_DA.items()]),
-        _table("kommuner", "Kommuner", [("Kommune", TEXT), ("Samtaler", COUNT), ("Løst af botten", COUNT),
+        _table("kommuner", "Samtaler pr. kommune", [("Kommune", TEXT), ("Samtaler", COUNT), ("Løst af botten", COUNT),
                                          ("Andel løst af botten", SHARE), ("Overdraget", COUNT),
                                          ("Beskeder ikke forstået", COUNT)],
                [(kommune_names.get(k["kommune"], k["kommune"]), k["conversations"], k["contained"], k["containment"],

@@ -135,7 +135,8 @@ async def overview_page(request: web.Request) -> web.Response:
     return render("analyst_overview.html", title="Overblik", session=session, f=figures, period=period,
                   kommuner=_kommuner(session), reasons=analytics.REASONS_DA,
                   handoff_reasons=contract.HANDOFF_REASONS, names=dict(_kommuner(session)),
-                  tables=_tables(figures, session), on_screen=tables.on_screen, query=_period_query(period))
+                  tables=_tables(figures, session), on_screen=tables.on_screen, waited=tables.waited,
+                  query=_period_query(period))
 
 
 def _period_query(period: analytics.Period) -> str:

@@ -52,10 +52,17 @@
     { label: "Samtaler", data: pick(areas, "conversations"), backgroundColor: blue },
     { label: "Løst af botten", data: pick(areas, "contained"), backgroundColor: green }
   ], true);
-  bars("chart-hours", f.per_hour, "name", [
-    { label: "Samtaler startet", data: pick(f.per_hour, "conversations"), backgroundColor: blue },
-    { label: "Bad om en medarbejder", data: pick(f.per_hour, "handoffs"), backgroundColor: orange }
-  ], false);
+  chart("chart-hours", {
+    type: "bar",
+    data: { labels: pick(f.per_hour, "name"), datasets: [
+      { label: "Samtaler startet", data: pick(f.per_hour, "conversations"), backgroundColor: blue },
+      { label: "Bad om en medarbejder", data: pick(f.per_hour, "handoffs"), backgroundColor: orange }
+    ] },
+    options: { responsive: true, scales: {
+      y: { beginAtZero: true, ticks: { precision: 0 } },
+      x: { title: { display: true, text: "Klokkeslæt (dansk tid)" }, ticks: { autoSkip: true, maxRotation: 0 } }
+    } }
+  });
   bars("chart-weekdays", f.per_weekday, "name", [
     { label: "Samtaler startet", data: pick(f.per_weekday, "conversations"), backgroundColor: blue },
     { label: "Bad om en medarbejder", data: pick(f.per_weekday, "handoffs"), backgroundColor: orange }
