@@ -120,7 +120,8 @@ async def test_unresolved_log_from_real_conversations(aiohttp_client, app):
     assert figures["conversations"] == 2
     assert figures["handoffs"] == 1
     assert figures["contained"] == 1  # the health card conversation: a card and no hand-off
-    assert figures["handoffs_by_reason"] == [{"reason": "requested_by_citizen", "count": 1}]
+    assert figures["handoffs_by_reason"] == [{"reason": "requested_by_citizen", "count": 1,
+                                              "name": "Borgeren bad om en medarbejder"}]
     assert figures["unresolved"] == len(messages)
     assert [a["area"] for a in figures["top_areas"]] and "health_card" in [a["area"] for a in figures["top_areas"]]
 

@@ -226,7 +226,8 @@ def overview(engine: sa.engine.Engine, period: Period) -> Dict[str, Any]:
                 target = totals.setdefault(row[column], {column: row[column], **{v: 0 for v in ROLLUP_VALUES}})
                 for v in ROLLUP_VALUES:
                     target[v] += int(row[v])
-        return sorted(totals.values(), key=lambda r: r[column])
+        # a row all of whose conversations moved to another one is no row
+        return sorted((r for r in totals.values() if any(r[v] for v in ROLLUP_VALUES)), key=lambda r: r[column])
 
     where = _where(day_kommune, period)
     with engine.connect() as connection:
@@ -236,7 +237,8 @@ def overview(engine: sa.engine.Engine, period: Period) -> Dict[str, Any]:
             sa.select(day_kommune.c.day, *sums(day_kommune)).where(*where)
             .group_by(day_kommune.c.day).order_by(day_kommune.c.day))]
         per_kommune = [dict(r._mapping) for r in connection.execute(
-            sa.select(day_kommune.c.kommune, *sums(day_kommune)).where(*where).group_by(day_kommune.c.kommune))]
+            sa.select(day_kommune.c.kommune, *sums(day_kommune)).where(*where).group_by(day_kommune.c.kommune))
+            if r.conversations]
         per_area = grouped(connection, "area")
         per_reason = grouped(connection, "handoff_reason")
         per_handoff_area = grouped(connection, "handoff_area")
