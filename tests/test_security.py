@@ -42,7 +42,8 @@ def nested(depth: int) -> str:
     return '{"sender": "web-abcdefgh", "message": "hej", "x": ' + "[" * depth + "]" * depth + "}"
 
 
-@pytest.mark.parametrize("path", ["/api/chat", "/api/login", "/api/chat/rating", "/api/chat/callback"])
+@pytest.mark.parametrize("path", ["/api/chat", "/api/login", "/api/chat/rating", "/api/chat/callback",
+                                  "/api/chat/click"])
 @pytest.mark.parametrize("depth", [100, 30_000])
 async def test_deeply_nested_json_gets_a_clear_400(client, path, depth):
     response = await client.post(path, data=nested(depth), headers={"Content-Type": "application/json"})
@@ -237,6 +238,9 @@ async def test_a_site_odense_allows_gets_nothing_of_an_aarhus_conversation(chat_
     assert status == 403
     status, _ = await post(chat_client, "/api/chat/rating", {**auth, "score": 1}, **odense)
     assert status == 403
+    status, _ = await post(chat_client, "/api/chat/click", {**auth, "area": "pas", "url": "https://www.borger.dk/"},
+                           **odense)
+    assert status == 403  # a link click counts only from the conversation's own kommune's sites
     notices = await chat_client.get("/api/chat/notices", params={"kommune": "aarhus"}, headers=odense)
     assert notices.status == 403 and "Access-Control-Allow-Origin" not in notices.headers
     # Aarhus's own site and the service's own pages do get them
