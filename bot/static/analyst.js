@@ -35,17 +35,22 @@
     }, horizontal ? rows.length : undefined);
   }
 
+  function danishDay(iso) {  // 2026-12-07 -> 7.12.
+    var parts = String(iso).split("-");
+    return Number(parts[2]) + "." + Number(parts[1]) + ".";
+  }
   chart("chart-days", {
     type: "line",
     data: {
-      labels: pick(f.per_day, "day"),
+      labels: f.per_day.map(function (d) { return danishDay(d.day); }),
       datasets: [
         { label: "Samtaler", data: pick(f.per_day, "conversations"), borderColor: blue, backgroundColor: blue },
         { label: "Løst af botten", data: pick(f.per_day, "contained"), borderColor: green, backgroundColor: green },
         { label: "Overdraget", data: pick(f.per_day, "handoffs"), borderColor: orange, backgroundColor: orange }
       ]
     },
-    options: { responsive: true, scales: counted("x") }
+    options: { responsive: true, scales: { y: { beginAtZero: true, ticks: { precision: 0 } },
+                                           x: { ticks: { autoSkip: true, maxRotation: 0 } } } }
   });
   var areas = f.top_areas.slice(0, 15);
   bars("chart-areas", areas, "name", [
