@@ -122,7 +122,8 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=20)
     args = parser.parse_args()
     os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
-    from bot.projections import AnalyticsProjection, Cursor, events_table
+    from bot.analytics.projection import AnalyticsProjection
+    from bot.projections import Cursor, events_table
     from bot.stores.escalations import EscalationStore
     from borgerguide.db import engine_for
 

@@ -144,6 +144,14 @@ def load_topics(directory: Optional[Path] = None) -> Dict[str, Topic]:
     return _load(files)
 
 
+def matter_names() -> Dict[str, str]:
+    """Service area (intent) or topic id -> its short Danish name (content/areas.yml,
+    content/topics/): what staff and analysts read instead of an id."""
+    names = {str(k): str(v) for k, v in (read_yaml(content_dir() / "areas.yml").get("areas") or {}).items()}
+    names.update({topic.id: topic.name for topic in load_topics().values()})
+    return names
+
+
 def validate_topic(file_id: str, data: Any, authority_ids: Optional[set] = None,
                    other_ids: Optional[set] = None) -> List[str]:
     """Problems in one topic entry (empty when valid). `other_ids`: the ids

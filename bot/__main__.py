@@ -3,7 +3,7 @@
 `python -m bot users add NAME --role staff|analyst|kommune_admin|operator
 [--kommune ID|*] [--password-stdin]` creates an account (the password is asked
 for, or read from standard input).
-`python -m bot report ...` and `python -m bot retention ...`: see bot/reports.py.
+`python -m bot report ...` and `python -m bot retention ...`: see bot/analytics/reports.py.
 `python -m bot content export|import|list ...`: see bot/content_cli.py.
 """
 from __future__ import annotations
@@ -56,7 +56,7 @@ def main() -> int:
 
         return content_cli.main(sys.argv[2:])
     if len(sys.argv) > 1 and sys.argv[1] in ("report", "retention"):
-        from bot import reports
+        from bot.analytics import reports
 
         logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
         return (reports.report if sys.argv[1] == "report" else reports.retention_cli)(sys.argv[2:])

@@ -19,7 +19,8 @@ from bot.keys import (
     ACCOUNTS, ANALYTICS, CONSUMER, CONVERSATIONS, DB_ENGINE, ESCALATION_PROJECTION, ESCALATIONS, HTTP,
     PROJECTION_LOCK, RASA, RATINGS, RETENTION, SAVED_REPLIES, SETTINGS,
 )
-from bot.projections import AnalyticsProjection, EscalationProjection
+from bot.analytics.projection import AnalyticsProjection
+from bot.projections import EscalationProjection
 from bot.rasa_client import RasaClient
 from bot.stores import retention
 from bot.stores.accounts import Accounts

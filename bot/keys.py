@@ -8,7 +8,8 @@ import sqlalchemy as sa
 from aiohttp import web
 
 from bot.event_consumer import EventConsumer
-from bot.projections import AnalyticsProjection, EscalationProjection
+from bot.analytics.projection import AnalyticsProjection
+from bot.projections import EscalationProjection
 from bot.rasa_client import RasaClient
 from bot.ratelimit import ChatRateLimits
 from bot.settings import Settings

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from borgerguide.clock import as_utc, utcnow
 from bot.projections import events_table
 from bot.rasa_client import RasaClient
-from bot.stores import analytics
+from bot.analytics import store as analytics
 from bot.stores.escalations import escalation_events, escalations
 from bot.stores.ratings import ratings
 from bot.stores.retention import Stores, conversation_kommune, tracker_table

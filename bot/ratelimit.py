@@ -70,7 +70,9 @@ class TokenBuckets:
 
 class ChatRateLimits:
     """The chat API's limits: messages per conversation and per client address,
-    and feedback (ratings, data requests) per client address."""
+    feedback (ratings, data requests) per client address, and counted link
+    clicks per client address (as feedback, in buckets of their own, so that
+    opening links never uses up a rating)."""
 
     CONVERSATION = Limit(burst=20, per_second=1.0)
     ADDRESS = Limit(burst=120, per_second=10.0)
@@ -82,6 +84,7 @@ class ChatRateLimits:
         self.conversations = TokenBuckets(conversation, clock)
         self.addresses = TokenBuckets(address, clock)
         self.feedback = TokenBuckets(feedback, clock)
+        self.clicks = TokenBuckets(feedback, clock)
         self.trusted_proxies = trusted_proxies
 
     @classmethod
@@ -103,6 +106,9 @@ class ChatRateLimits:
 
     def check_feedback(self, address: Optional[str]) -> float:
         return self.feedback.take(address or "unknown")
+
+    def check_clicks(self, address: Optional[str]) -> float:
+        return self.clicks.take(address or "unknown")
 
 
 def retry_after_header(seconds: float) -> str:

@@ -9,10 +9,9 @@ from typing import Any, Dict, List, Mapping, Optional
 
 from borgerguide import contract
 from borgerguide.clock import danish_minute
-from borgerguide.content import content_dir, read_yaml
 from borgerguide.kommuner import registry
 from borgerguide.languages import default_language, staff_name
-from borgerguide.topics import load_topics
+from borgerguide.topics import matter_names
 
 STATUSES_DA = {"open": "Venter", "claimed": "I gang", "resolved": "Afsluttet"}
 OUTCOMES_DA = {"solved": "Løst", "callback_done": "Ringet op", "referred": "Henvist videre",
@@ -26,9 +25,7 @@ VIEW_NAMES = {"venter": "Venter", "mine": "Mine", "i-gang": "I gang", "afsluttet
 
 def area_names() -> Dict[str, str]:
     """Service area (intent) or topic id -> its short Danish name."""
-    names = {str(k): str(v) for k, v in (read_yaml(content_dir() / "areas.yml").get("areas") or {}).items()}
-    names.update({topic.id: topic.name for topic in load_topics().values()})
-    return names
+    return matter_names()
 
 
 def area_name(area: Optional[str], names: Optional[Mapping[str, str]] = None) -> str:

@@ -16,6 +16,7 @@ templates = jinja2.Environment(
     autoescape=True,
 )
 templates.filters["dk"] = danish_minute
+templates.filters["dato"] = lambda day: f"{day.day}.{day.month}.{day.year}"  # 8.11.2026
 templates.globals["role_names"] = ROLE_NAMES_DA
 
 

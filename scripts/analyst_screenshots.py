@@ -30,7 +30,8 @@ def main() -> int:
     from aiohttp import web
 
     from borgerguide.db import engine_for
-    from bot.projections import AnalyticsProjection, events_table
+    from bot.analytics.projection import AnalyticsProjection
+    from bot.projections import events_table
     from bot.app import create_app
     from bot.stores.accounts import Accounts
     from bot.stores.ratings import Ratings

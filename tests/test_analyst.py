@@ -18,13 +18,15 @@ import sqlalchemy as sa
 import yaml
 
 from borgerguide.db import engine_for
-from bot import training_export
-from bot.stores import analytics, retention
+from bot.analytics import export as training_export
+from bot.analytics import store as analytics
+from bot.stores import retention
 from bot.app import create_app
 from bot.keys import ANALYTICS
-from bot.projections import AnalyticsProjection, events_table
+from bot.analytics.projection import AnalyticsProjection
+from bot.projections import events_table
 from bot.stores.accounts import Accounts
-from bot.grouping import group_texts
+from bot.analytics.grouping import group_texts
 from conftest import ROOT, TOKEN, Citizen, fresh_kommune, get_json, web_settings
 
 PASSWORD = "en-lang-adgangskode"
@@ -104,16 +106,13 @@ async def test_unresolved_log_from_real_conversations(aiohttp_client, app):
     for secret in (f"{CPR_DIGITS[0]}-{CPR_DIGITS[1]}", CPR_DIGITS[1], PHONE, PHONE.replace(" ", ""), EMAIL):
         assert secret not in everything
     # the nonsense message was not understood, with the CPR number redacted
-    assert any("[CPR]" in m["text"] and "plimf" in m["text"]
-               for m in by_reason.get("fallback", []) + by_reason.get("out_of_scope", [])
-               + by_reason.get("low_confidence", []))
+    assert any("[CPR]" in m["text"] and "plimf" in m["text"] for m in by_reason.get("fallback", []))
     assert any("vejret" in m["text"] and "[TELEFON]" in m["text"] for m in by_reason["out_of_scope"])
     # the correction points at the message the bot misunderstood
     assert [m["text"] for m in by_reason["correction"]] == ["jeg skal flytte"]
-    # the hand-off records the message that led to it
-    [handoff] = by_reason["handoff"]
-    assert handoff["text"] == "jeg vil tale med en medarbejder, skriv til [EMAIL]"
-    assert handoff["detail"] == "requested_by_citizen"
+    # the hand-off the citizen asked for is a next step: not unresolved (and never by its confidence)
+    assert "handoff" not in by_reason and "low_confidence" not in by_reason
+    assert not [m for m in messages if "medarbejder" in m["text"]]
 
     # the overview counts the same conversations
     response = await analyst.get("/api/analyst/overview", params={"kommune": kommune})
@@ -121,7 +120,8 @@ async def test_unresolved_log_from_real_conversations(aiohttp_client, app):
     assert figures["conversations"] == 2
     assert figures["handoffs"] == 1
     assert figures["contained"] == 1  # the health card conversation: a card and no hand-off
-    assert figures["handoffs_by_reason"] == [{"reason": "requested_by_citizen", "count": 1}]
+    assert figures["handoffs_by_reason"] == [{"reason": "requested_by_citizen", "count": 1,
+                                              "name": "Borgeren bad om en medarbejder"}]
     assert figures["unresolved"] == len(messages)
     assert [a["area"] for a in figures["top_areas"]] and "health_card" in [a["area"] for a in figures["top_areas"]]
 
@@ -326,6 +326,7 @@ def _conversation(stores, tracker_table, sender, at, text="jeg skal bruge et pas
     from eventgen import bot, user
 
     events = [user(text, "nlu_fallback", 0.3, at.timestamp(), "aarhus"),
+              bot(at.timestamp() + 1, "Jeg forstår det desværre stadig ikke.", {"type": "fallback", "attempt": 2}),
               bot(at.timestamp() + 1, "", {"type": "handoff", "escalation_id": f"esc_{sender}",
                                             "reason": "repeated_fallback", "mode": "callback"})]
     broker = events_table(stores.events)
@@ -337,7 +338,7 @@ def _conversation(stores, tracker_table, sender, at, text="jeg skal bruge et pas
     from bot.stores.escalations import EscalationStore
     from bot.stores.ratings import Ratings
 
-    EscalationStore(stores.web).create_from_handoff(sender, events[1]["data"]["custom"], at)
+    EscalationStore(stores.web).create_from_handoff(sender, events[2]["data"]["custom"], at)
     Ratings(stores.web).add(sender, 2, "ring på 12345678", "aarhus", "passport")
 
 
@@ -493,9 +494,11 @@ def test_cli_reports(tmp_path):
     result = run("report", "overview", "--table", "days", "--no-sync")
     days = json.loads(result.stdout)
     assert sum(d["conversations"] for d in days) == conversations
-    result = run("report", "unresolved", "--reason", "handoff", "--format", "json")
+    hours = json.loads(run("report", "overview", "--table", "hours", "--no-sync").stdout)
+    assert len(hours) == 24 and sum(h["conversations"] for h in hours) == conversations
+    result = run("report", "unresolved", "--reason", "fallback", "--format", "json")
     messages = json.loads(result.stdout)
-    assert messages and all(m["reason"] == "handoff" for m in messages)
+    assert messages and all(m["reason"] == "fallback" for m in messages)
     result = run("report", "groups", "--format", "csv", "--kommune", "aarhus")
     assert result.returncode == 0 and result.stdout.startswith("group,size,keywords")
     result = run("report", "overview", "--from", "igår")
@@ -530,10 +533,12 @@ def test_overview_from_rollups_equals_counting_the_conversations(tmp_path, days_
         assert figures["contained"] == sum(1 for r in rows if r.solutions and not r.handoffs)
         assert figures["fallbacks"] == sum(r.fallbacks for r in rows)
         areas = {}
-        for r in rows:
-            if r.area:
-                areas[r.area] = areas.get(r.area, 0) + 1
+        for r in rows:  # a conversation with no area is its own row ("Uden område"), not left out
+            areas[r.area] = areas.get(r.area, 0) + 1
         assert {a["area"]: a["conversations"] for a in figures["top_areas"]} == areas
+        assert sum(h["conversations"] for h in figures["per_hour"]) == len(rows)
+        assert sum(w["conversations"] for w in figures["per_weekday"]) == len(rows)
+        assert sum(lang["conversations"] for lang in figures["languages"]) == len(rows)
         assert sum(h["count"] for h in figures["handoffs_by_reason"]) == figures["handoffs"]
         assert sum(d["conversations"] for d in figures["per_day"]) == len(rows)
 
@@ -602,6 +607,7 @@ def test_erasing_the_newest_conversation_does_not_hide_the_next_one(tmp_path):
     def conversation(sender: str, text: str = "vrøvl") -> None:
         with events.begin() as connection:
             for event in (user(text, "nlu_fallback", 0.2, now, "aarhus"),
+                          bot(now + 1, "", {"type": "fallback", "attempt": 2}),
                           bot(now + 1, "", {"type": "handoff", "escalation_id": f"esc_{sender}",
                                             "reason": "repeated_fallback", "mode": "callback"})):
                 connection.execute(broker.insert().values(sender_id=sender, data=json.dumps(event)))
@@ -613,7 +619,7 @@ def test_erasing_the_newest_conversation_does_not_hide_the_next_one(tmp_path):
     for reader in readers:
         reader.run_once()
     result = retention.erase(retention.Stores(web, events, None), "newest-one", "carl")
-    assert result["broker_events"] == 2
+    assert result["broker_events"] == 3
     with events.connect() as connection:
         assert not connection.execute(sa.select(broker).where(broker.c.sender_id == "newest-one")).all()
         assert "xqzt" not in json.dumps([r.data for r in connection.execute(sa.select(broker))])
@@ -622,7 +628,7 @@ def test_erasing_the_newest_conversation_does_not_hide_the_next_one(tmp_path):
         reader.run_once()
     assert escalations.open_for_conversation("next-one") is not None
     period = analytics.Period(date.today() - timedelta(days=1), date.today() + timedelta(days=1))
-    assert [m.conversation_id for m in analytics.unresolved_messages(web, period, "handoff")] == \
+    assert [m.conversation_id for m in analytics.unresolved_messages(web, period, "fallback")] == \
         ["next-one", "older-one"]
 
 

@@ -2,6 +2,7 @@
 
 - borgerguide/ (the domain) imports nothing else of the project;
 - bot/ (the web service) never imports actions/ (the action server's glue);
+- bot/analytics/ (the analysts' package) speaks no HTTP: no aiohttp, no routes;
 - the message types, hand-off reasons and queues of the channel contract are
   written as literals only in borgerguide/contract.py;
 - a kommune id from outside is checked in one place (borgerguide.kommuner);
@@ -45,6 +46,15 @@ def test_the_web_service_never_imports_the_action_server():
     wrong = [f"{path.relative_to(ROOT)}:{line} imports {name}" for path in modules("bot")
              for line, name in imported(path) if name.split(".")[0] == "actions"]
     assert wrong == []
+
+
+def test_analytics_is_a_package_without_http():
+    wrong = [f"{path.relative_to(ROOT)}:{line} imports {name}" for path in modules("bot/analytics")
+             for line, name in imported(path)
+             if name.split(".")[0] == "aiohttp" or name.startswith(("bot.routes", "bot.middleware", "bot.session"))]
+    assert wrong == []
+    assert sorted(p.stem for p in modules("bot/analytics")) == [
+        "__init__", "export", "grouping", "names", "projection", "reports", "store", "tables"]
 
 
 CONTRACT_LITERALS = {contract.SOLUTION, contract.REFERRAL, contract.HANDOFF, contract.FALLBACK, contract.NOTICE,

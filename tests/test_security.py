@@ -42,7 +42,8 @@ def nested(depth: int) -> str:
     return '{"sender": "web-abcdefgh", "message": "hej", "x": ' + "[" * depth + "]" * depth + "}"
 
 
-@pytest.mark.parametrize("path", ["/api/chat", "/api/login", "/api/chat/rating", "/api/chat/callback"])
+@pytest.mark.parametrize("path", ["/api/chat", "/api/login", "/api/chat/rating", "/api/chat/callback",
+                                  "/api/chat/click"])
 @pytest.mark.parametrize("depth", [100, 30_000])
 async def test_deeply_nested_json_gets_a_clear_400(client, path, depth):
     response = await client.post(path, data=nested(depth), headers={"Content-Type": "application/json"})
@@ -116,7 +117,7 @@ def test_erased_text_is_gone_from_the_sqlite_files_and_their_wal(tmp_path):
     store file (a checkpoint empties the write-ahead log, deleted pages are zeroed)."""
     from borgerguide.db import engine_for
     from bot.projections import events_table
-    from bot.stores import analytics
+    from bot.analytics import store as analytics
     from bot.stores.retention import Stores, erase, tracker_table
 
     marker = f"zebrafisk-{uuid.uuid4().hex}"
@@ -237,6 +238,9 @@ async def test_a_site_odense_allows_gets_nothing_of_an_aarhus_conversation(chat_
     assert status == 403
     status, _ = await post(chat_client, "/api/chat/rating", {**auth, "score": 1}, **odense)
     assert status == 403
+    status, _ = await post(chat_client, "/api/chat/click", {**auth, "area": "pas", "url": "https://www.borger.dk/"},
+                           **odense)
+    assert status == 403  # a link click counts only from the conversation's own kommune's sites
     notices = await chat_client.get("/api/chat/notices", params={"kommune": "aarhus"}, headers=odense)
     assert notices.status == 403 and "Access-Control-Allow-Origin" not in notices.headers
     # Aarhus's own site and the service's own pages do get them

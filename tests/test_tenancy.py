@@ -17,7 +17,7 @@ from borgerguide import contract, notices
 from borgerguide.db import engine_for
 from borgerguide.kommune_content import store_for
 from bot.app import create_app
-from bot.stores import analytics
+from bot.analytics import store as analytics
 from bot.stores.accounts import Accounts
 from bot.stores.conversations import Conversation, Conversations
 from bot.stores.escalations import EscalationStore
@@ -54,6 +54,9 @@ def world():
         ids[kommune] = {"escalation": handoff.escalation_id, "conversation": conversation}
     analytics.metadata.create_all(engine)
     with engine.begin() as connection:
+        # the rows below are this version's: the projection must not take them for an older version's
+        if connection.execute(sa.select(analytics.schema.c.version)).scalar() is None:
+            connection.execute(analytics.schema.insert().values(version=analytics.SCHEMA_VERSION))
         for kommune in (A, B):
             conversation = ids[kommune]["conversation"]
             connection.execute(analytics.facts.insert().values(

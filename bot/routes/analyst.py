@@ -2,7 +2,8 @@
 
 Pages: /analyst/ (overview with charts), /analyst/unresolved (groups of
 similar unresolved messages, labelling), /analyst/conversations/{id}
-(redacted conversation, erasure), /analyst/export (the review YAML).
+(redacted conversation, erasure), /analyst/export (the review YAML),
+/analyst/csv?tabel=... (a table of the overview as CSV: bot.analytics.tables).
 API: /api/analyst/overview, /api/analyst/satisfaction, /api/analyst/unresolved,
 /api/analyst/groups, POST /api/analyst/labels, GET /api/analyst/export,
 POST /api/analyst/conversations/{id}/erase, GET /api/analyst/retention.
@@ -15,7 +16,7 @@ import asyncio
 import json
 from datetime import date, timedelta
 from typing import Any, Dict, List, Optional, Tuple
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import aiohttp
 import sqlalchemy as sa
@@ -23,23 +24,21 @@ from aiohttp import web
 
 from borgerguide import contract
 from borgerguide.clock import danish_today
+from borgerguide.errors import BadInput, NotFound
 from borgerguide.kommuner import known_kommune, registry
 from borgerguide.tenancy import ANALYST, OPERATOR
-from bot import grouping, training_export
+from bot.analytics import export as training_export, grouping, names, tables
 from bot.keys import ESCALATIONS, RASA, RETENTION
 from bot.offloop import db
 from bot.session import body_of, require, scoped
-from bot.stores import analytics, retention
+from bot.analytics import store as analytics
+from bot.stores import retention
 from bot.stores.accounts import Session
 from bot.templating import render
 from bot.transcript import transcript
 
 MAX_DAYS = 400
 OVERVIEW_ROLES = (ANALYST, OPERATOR)  # the operator compares kommuner (figures only, no transcripts)
-
-
-def _bad(message: str) -> web.HTTPBadRequest:
-    return web.HTTPBadRequest(text=json.dumps({"error": message}), content_type="application/json")
 
 
 def today() -> date:
@@ -56,17 +55,17 @@ def period_from(query, session: Session) -> analytics.Period:
         try:
             return date.fromisoformat(value)
         except ValueError:
-            raise _bad(f"'{name}' skal være en dato som 2026-11-24.")
+            raise BadInput(f"'{name}' skal være en dato som 2026-11-24.")
 
     end = day("to", today())
     start = day("from", end - timedelta(days=29))
     if start > end:
-        raise _bad("'from' skal ligge før 'to'.")
+        raise BadInput("'from' skal ligge før 'to'.")
     if (end - start).days > MAX_DAYS:
-        raise _bad(f"Vælg en periode på højst {MAX_DAYS} dage.")
+        raise BadInput(f"Vælg en periode på højst {MAX_DAYS} dage.")
     kommune = (query.get("kommune") or "").strip() or None
     if kommune and known_kommune(kommune) is None:
-        raise _bad("Ukendt kommune.")
+        raise BadInput("Ukendt kommune.")
     return analytics.Period(start, end, scoped(session, known_kommune(kommune) if kommune else None))
 
 
@@ -78,13 +77,26 @@ async def _figures(request: web.Request, period: analytics.Period) -> Dict[str, 
     engine = _engine(request)
     figures = await db(analytics.overview, engine, period)
     figures["satisfaction"] = await db(analytics.satisfaction, engine, period)
+    figures["handoff_times"] = await db(analytics.handoffs, engine, period)
     return figures
+
+
+def _tables(figures: Dict[str, Any], session: Session) -> Dict[str, tables.Table]:
+    return tables.tables(figures, figures["handoff_times"], dict(_kommuner(session)))
+
+
+def _labels() -> List[Tuple[str, str]]:
+    """(intent, Danish name) of every label an analyst may give, by name; `noise` first."""
+    known = names.intent_names()
+    labels = sorted(training_export.valid_labels() - {analytics.NOISE}, key=lambda i: names.intent_name(i, known))
+    return [(analytics.NOISE, names.intent_name(analytics.NOISE, known))] + [
+        (i, names.intent_name(i, known)) for i in labels]
 
 
 def reason_from(query) -> Optional[str]:
     reason = query.get("reason") or None
     if reason and reason not in analytics.REASONS:
-        raise _bad("Ukendt årsag.")
+        raise BadInput("Ukendt årsag.")
     return reason
 
 
@@ -104,11 +116,11 @@ def _kommuner(session: Session) -> List[Tuple[str, str]]:
 async def _own_conversation(request: web.Request, session: Session, conversation_id: str) -> None:
     """404 for a conversation of another kommune (or none known): nothing of it is read."""
     if len(conversation_id) > 255:
-        raise _bad("Ugyldigt samtale-id.")
+        raise BadInput("Ugyldigt samtale-id.")
     if session.scope.everywhere:
         return
     if await db(retention.conversation_kommune, request.app[RETENTION], conversation_id) != session.kommune:
-        raise web.HTTPNotFound(text=json.dumps({"error": "Samtalen findes ikke."}), content_type="application/json")
+        raise NotFound("Samtalen findes ikke.")
 
 
 # --- pages ---------------------------------------------------------------------
@@ -119,7 +131,28 @@ async def overview_page(request: web.Request) -> web.Response:
     figures = await _figures(request, period)
     return render("analyst_overview.html", title="Overblik", session=session, f=figures, period=period,
                   kommuner=_kommuner(session), reasons=analytics.REASONS_DA,
-                  handoff_reasons=contract.HANDOFF_REASONS, names=dict(_kommuner(session)))
+                  handoff_reasons=contract.HANDOFF_REASONS, names=dict(_kommuner(session)),
+                  tables=_tables(figures, session), on_screen=tables.on_screen, waited=tables.waited,
+                  query=_period_query(period))
+
+
+def _period_query(period: analytics.Period) -> str:
+    return urlencode({"from": period.days[0], "to": period.days[1], **(
+        {"kommune": period.kommune} if period.kommune else {})})
+
+
+async def csv_download(request: web.Request) -> web.Response:
+    """One table of the overview as CSV (?tabel=omraader|dage|timer|...)."""
+    session = require(request, OVERVIEW_ROLES, api=request.path.startswith("/api/"))
+    period = period_from(request.query, session)
+    key = request.query.get("tabel") or "omraader"
+    figures = await _figures(request, period)
+    table = _tables(figures, session).get(key)
+    if table is None:
+        raise BadInput("Ukendt tabel.")
+    filename = f"borgerguide-{key}-{period.days[0]}-{period.days[1]}.csv"
+    return web.Response(text=tables.csv_text(table), content_type="text/csv", charset="utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 async def unresolved_page(request: web.Request) -> web.Response:
@@ -128,9 +161,9 @@ async def unresolved_page(request: web.Request) -> web.Response:
     reason = reason_from(request.query)
     groups = await _groups(request, period, reason)
     return render("analyst_unresolved.html", title="Uløste beskeder", session=session, groups=groups,
-                  period=period, reason=reason, reasons=analytics.REASONS_DA, kommuner=_kommuner(session),
-                  intents=sorted(training_export.valid_labels() - {analytics.NOISE}),
-                  message=request.query.get("besked"))
+                  period=period, reason=reason, reasons=analytics.REASONS_DA, reason_names=analytics.REASON_NAMES,
+                  kommuner=_kommuner(session), names=dict(_kommuner(session)), labels=_labels(),
+                  intent_names=names.intent_names(), message=request.query.get("besked"))
 
 
 async def label_form(request: web.Request) -> web.StreamResponse:
@@ -153,7 +186,8 @@ async def conversation_page(request: web.Request) -> web.Response:
     conversation_id = request.match_info["id"]
     lines, messages = await _conversation(request, session, conversation_id)
     return render("analyst_conversation.html", title="Samtale", session=session, conversation_id=conversation_id,
-                  transcript=lines, messages=messages, reasons=analytics.REASONS_DA,
+                  transcript=lines, messages=messages, reasons=analytics.REASON_NAMES,
+                  intent_names=names.intent_names(),
                   erased=request.query.get("slettet"))
 
 
@@ -161,7 +195,7 @@ async def erase_form(request: web.Request) -> web.StreamResponse:
     session = require(request, "analyst", api=False)
     form = await body_of(request)
     if form.get("confirm") != "ja":
-        raise _bad("Bekræft sletningen.")
+        raise BadInput("Bekræft sletningen.")
     await _own_conversation(request, session, request.match_info["id"])
     await db(retention.erase, request.app[RETENTION], request.match_info["id"], session.username,
              scoped(session, None))
@@ -209,9 +243,9 @@ def _ids(values) -> List[int]:
     try:
         ids = [int(v) for v in values if str(v).strip()]
     except (TypeError, ValueError):
-        raise _bad("'ids' skal være en liste af tal.")
+        raise BadInput("'ids' skal være en liste af tal.")
     if not ids or len(ids) > 5000:
-        raise _bad("Vælg mellem 1 og 5000 beskeder.")
+        raise BadInput("Vælg mellem 1 og 5000 beskeder.")
     return ids
 
 
@@ -221,7 +255,7 @@ def _label(request: web.Request, session: Session, ids: List[int], intent: str) 
     if intent == "":
         return analytics.unlabel(_engine(request), ids, kommune)
     if intent not in training_export.valid_labels():
-        raise _bad("Ukendt intent. Vælg en af botens intents eller 'noise'.")
+        raise BadInput("Ukendt mærkat. Vælg et af emnerne på listen, eller 'Skal ikke bruges'.")
     return analytics.label(_engine(request), ids, intent, session.username, kommune)
 
 
@@ -231,10 +265,10 @@ async def api_label(request: web.Request) -> web.Response:
     body = await body_of(request)
     ids = body.get("ids")
     if not isinstance(ids, list):
-        raise _bad("'ids' skal være en liste af tal.")
+        raise BadInput("'ids' skal være en liste af tal.")
     intent = body.get("intent")
     if not isinstance(intent, str):
-        raise _bad("'intent' mangler.")
+        raise BadInput("'intent' mangler.")
     count = await db(_label, request, session, _ids(ids), intent)
     return web.json_response({"labelled": count})
 
@@ -245,8 +279,7 @@ async def api_erase(request: web.Request) -> web.Response:
     result = await db(retention.erase, request.app[RETENTION], request.match_info["id"], session.username,
                       scoped(session, None))
     if not result["conversations"]:
-        return web.json_response({"error": "Samtalen findes ikke (eller er allerede slettet).", **result},
-                                 status=404)
+        raise NotFound("Samtalen findes ikke (eller er allerede slettet).", **result)
     return web.json_response(result)
 
 
@@ -286,6 +319,8 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/analyst/conversations/{id}", conversation_page)
     app.router.add_post("/analyst/conversations/{id}/erase", erase_form)
     app.router.add_get("/analyst/export", export_download)
+    app.router.add_get("/analyst/csv", csv_download)
+    app.router.add_get("/api/analyst/csv", csv_download)
     app.router.add_get("/api/analyst/overview", api_overview)
     app.router.add_get("/api/analyst/satisfaction", api_satisfaction)
     app.router.add_get("/api/analyst/unresolved", api_unresolved)

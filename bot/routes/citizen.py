@@ -41,6 +41,7 @@ from borgerguide.links import is_plain_link
 from borgerguide.notices import active as active_notices
 from borgerguide.redaction import redact
 from bot import jsonbody, payloads
+from bot.analytics.store import record_click
 from bot.keys import CONVERSATIONS, ESCALATIONS, HTTP, RASA, RATE_LIMITS, RATINGS, SETTINGS
 from bot.middleware import origin_allowed
 from bot.offloop import db
@@ -403,6 +404,28 @@ async def citizen_rating(request: web.Request) -> web.Response:
     return web.json_response({"ok": True, "message": "Tak for din vurdering."})
 
 
+async def citizen_click(request: web.Request) -> web.Response:
+    """{"sender", "token", "area", "url"}: the citizen opened a card's
+    self-service link. Counted per day, kommune and answer, never with the
+    conversation: only an answer the conversation was shown, with a plain https
+    link (borgerguide.links), from the conversation's own kommune and sites."""
+    body = await json_object(request)
+    conversation = await authorised(request, body.get("sender"), body.get("token"))
+    same_kommune(conversation, body.get("kommune"))
+    area, url = body.get("area"), body.get("url")
+    if not isinstance(area, str) or not area or not isinstance(url, str) or not is_plain_link(url):
+        raise BadInput("Linket kan ikke tælles.")
+    if not await db(request.app[CONVERSATIONS].was_shown, conversation.id, area):
+        raise BadInput("Du kan kun åbne links, Borgerguiden har vist dig i denne samtale.")
+    limits = request.app[RATE_LIMITS]
+    wait = limits.check_clicks(client_address(request.remote, request.headers.get("X-Forwarded-For"),
+                                              limits.trusted_proxies))
+    if wait:
+        raise TooMany("Du har åbnet mange links på kort tid.", int(retry_after_header(wait)))
+    await db(record_click, request.app[ESCALATIONS].engine, conversation.kommune, area, utcnow())
+    return web.json_response({"ok": True})
+
+
 DATA_REQUEST_DONE = {
     "export": ("Tak. Din anmodning om en kopi af samtalen har nummer {reference}. Kommunen behandler den inden "
                "for 30 dage. Oplys nummeret, når du kontakter Borgerservice om den."),
@@ -487,10 +510,11 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/widget.js", widget)
     app.router.add_get("/demo", demo)
     app.router.add_post("/api/chat", chat)
-    for path in ("/api/chat", "/api/chat/callback", "/api/chat/rating", "/api/chat/data-request"):
+    for path in ("/api/chat", "/api/chat/callback", "/api/chat/rating", "/api/chat/data-request", "/api/chat/click"):
         app.router.add_route("OPTIONS", path, preflight)
     app.router.add_get("/api/chat/messages", citizen_messages)
     app.router.add_post("/api/chat/rating", citizen_rating)
+    app.router.add_post("/api/chat/click", citizen_click)
     app.router.add_get("/api/chat/notices", citizen_notices)
     app.router.add_post("/api/chat/callback", citizen_callback)
     app.router.add_get("/api/chat/data-request", citizen_data_request)

@@ -1,59 +1,85 @@
 // The analysts' overview charts (Chart.js, served from /static/vendor).
 // The figures come from the page itself (#overview-data), the same JSON as
-// /api/analyst/overview; every chart has the same numbers in a table below.
+// /api/analyst/overview; every chart has the same numbers in a table below
+// (and as CSV). Every label is a Danish name the server gives.
 (function () {
   "use strict";
   var node = document.getElementById("overview-data");
   if (!node || typeof Chart === "undefined") { return; }
   var f = JSON.parse(node.textContent);
-  var reasonNames = JSON.parse(document.getElementById("reason-names").textContent);
-  var blue = "#00457c", green = "#2e7d32", orange = "#c25e00", grey = "#777";
+  var blue = "#00457c", green = "#2e7d32", orange = "#c25e00", grey = "#5f5f5f";
   Chart.defaults.font.size = 14;
   Chart.defaults.animation = false;
+  Chart.defaults.maintainAspectRatio = false;
 
-  function chart(id, config) {
+  function pick(rows, key) { return rows.map(function (r) { return r[key]; }); }
+  function counted(axis) {
+    var scale = { beginAtZero: true, ticks: { precision: 0 } };
+    var other = { ticks: { autoSkip: false } };
+    return axis === "y" ? { x: scale, y: other } : { y: scale, x: other };
+  }
+  function chart(id, config, rows) {
     var canvas = document.getElementById(id);
-    if (canvas) { new Chart(canvas, config); }
+    if (!canvas) { return; }
+    // horizontal bars: room for every name
+    if (rows !== undefined) { canvas.parentNode.style.height = Math.max(220, 70 + rows * 28) + "px"; }
+    else { canvas.parentNode.style.height = "300px"; }
+    new Chart(canvas, config);
+  }
+  function bars(id, rows, label, datasets, horizontal) {
+    chart(id, {
+      type: "bar",
+      data: { labels: pick(rows, label), datasets: datasets },
+      options: { indexAxis: horizontal ? "y" : "x", responsive: true,
+                 plugins: { legend: { display: datasets.length > 1 } }, scales: counted(horizontal ? "y" : "x") }
+    }, horizontal ? rows.length : undefined);
+  }
+
+  function danishDay(iso) {  // 2026-12-07 -> 7.12.
+    var parts = String(iso).split("-");
+    return Number(parts[2]) + "." + Number(parts[1]) + ".";
   }
   chart("chart-days", {
     type: "line",
     data: {
-      labels: f.per_day.map(function (d) { return d.day; }),
+      labels: f.per_day.map(function (d) { return danishDay(d.day); }),
       datasets: [
-        { label: "Samtaler", data: f.per_day.map(function (d) { return d.conversations; }), borderColor: blue, backgroundColor: blue },
-        { label: "Løst af botten", data: f.per_day.map(function (d) { return d.contained; }), borderColor: green, backgroundColor: green },
-        { label: "Overdraget", data: f.per_day.map(function (d) { return d.handoffs; }), borderColor: orange, backgroundColor: orange }
+        { label: "Samtaler", data: pick(f.per_day, "conversations"), borderColor: blue, backgroundColor: blue },
+        { label: "Løst af botten", data: pick(f.per_day, "contained"), borderColor: green, backgroundColor: green },
+        { label: "Overdraget", data: pick(f.per_day, "handoffs"), borderColor: orange, backgroundColor: orange }
       ]
     },
-    options: { responsive: true, scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } }
+    options: { responsive: true, scales: { y: { beginAtZero: true, ticks: { precision: 0 } },
+                                           x: { ticks: { autoSkip: true, maxRotation: 0 } } } }
   });
-  var areas = f.top_areas.slice(0, 12);
-  chart("chart-areas", {
+  var areas = f.top_areas.slice(0, 15);
+  bars("chart-areas", areas, "name", [
+    { label: "Samtaler", data: pick(areas, "conversations"), backgroundColor: blue },
+    { label: "Løst af botten", data: pick(areas, "contained"), backgroundColor: green }
+  ], true);
+  chart("chart-hours", {
     type: "bar",
-    data: {
-      labels: areas.map(function (a) { return a.name; }),
-      datasets: [
-        { label: "Samtaler", data: areas.map(function (a) { return a.conversations; }), backgroundColor: blue },
-        { label: "Løst af botten", data: areas.map(function (a) { return a.contained; }), backgroundColor: green }
-      ]
-    },
-    options: { indexAxis: "y", responsive: true, scales: { x: { beginAtZero: true, ticks: { precision: 0 } }, y: { ticks: { autoSkip: false } } } }
+    data: { labels: pick(f.per_hour, "name"), datasets: [
+      { label: "Samtaler startet", data: pick(f.per_hour, "conversations"), backgroundColor: blue },
+      { label: "Bad om en medarbejder", data: pick(f.per_hour, "handoffs"), backgroundColor: orange }
+    ] },
+    options: { responsive: true, scales: {
+      y: { beginAtZero: true, ticks: { precision: 0 } },
+      x: { title: { display: true, text: "Klokkeslæt (dansk tid)" }, ticks: { autoSkip: true, maxRotation: 0 } }
+    } }
   });
-  chart("chart-reasons", {
-    type: "bar",
-    data: {
-      labels: f.handoffs_by_reason.map(function (r) { return reasonNames[r.reason] || r.reason; }),
-      datasets: [{ label: "Overdragelser", data: f.handoffs_by_reason.map(function (r) { return r.count; }), backgroundColor: orange }]
-    },
-    options: { responsive: true, plugins: { legend: { display: false } }, scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } }
-  });
-  chart("chart-handoff-areas", {
-    type: "bar",
-    data: {
-      labels: f.handoffs_by_area.map(function (r) { return r.name; }),
-      datasets: [{ label: "Overdragelser", data: f.handoffs_by_area.map(function (r) { return r.count; }), backgroundColor: grey }]
-    },
-    options: { indexAxis: "y", responsive: true, plugins: { legend: { display: false } }, scales: { x: { beginAtZero: true, ticks: { precision: 0 } }, y: { ticks: { autoSkip: false } } } }
-  });
+  bars("chart-weekdays", f.per_weekday, "name", [
+    { label: "Samtaler startet", data: pick(f.per_weekday, "conversations"), backgroundColor: blue },
+    { label: "Bad om en medarbejder", data: pick(f.per_weekday, "handoffs"), backgroundColor: orange }
+  ], false);
+  bars("chart-reasons", f.handoffs_by_reason, "name",
+       [{ label: "Overdragelser", data: pick(f.handoffs_by_reason, "count"), backgroundColor: orange }], true);
+  bars("chart-handoff-areas", f.handoffs_by_area, "name",
+       [{ label: "Overdragelser", data: pick(f.handoffs_by_area, "count"), backgroundColor: grey }], true);
+  var outcomes = f.handoff_times.outcomes;
+  bars("chart-outcomes", outcomes, "name",
+       [{ label: "Henvendelser", data: pick(outcomes, "count"), backgroundColor: green }], true);
+  bars("chart-languages", f.languages, "name",
+       [{ label: "Samtaler", data: pick(f.languages, "conversations"), backgroundColor: blue }], true);
   document.documentElement.setAttribute("data-charts", "ready");
 })();

@@ -208,6 +208,8 @@
     if (url) {
       var a = el("a", "go", c.page_title || (referral ? t("go_to", {name: c.authority_name || t("go_to_page")}) : t("go_to_self_service")));
       a.href = url; a.target = "_blank"; a.rel = "noopener noreferrer";
+      var answer = referral ? c.topic : c.solution_id;
+      a.addEventListener("click", function () { clicked(answer, url); });
       box.appendChild(a);
     }
     if (referral && c.phone) {
@@ -404,6 +406,16 @@
     var wanted = state.handoff || Date.now() < graceUntil;
     if (wanted && !polling) polling = setInterval(poll, 1000);
     if (!wanted && polling) { clearInterval(polling); polling = null; }
+  }
+  // The self-service link was opened: counted by the service (no person, no
+  // conversation kept with it); keepalive lets it go out while the page moves on.
+  function clicked(answer, url) {
+    if (!state.token || typeof answer !== "string" || !answer) return;
+    try {
+      fetch(BASE + "/api/chat/click", {method: "POST", keepalive: true, headers: {"Content-Type": "application/json"},
+            body: JSON.stringify({sender: state.sender, token: state.token, area: answer, url: url})})
+        .catch(function () {});
+    } catch (e) { /* counting is never in the citizen's way */ }
   }
   function post(path, body) {
     return fetch(BASE + path, {method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify(body)})

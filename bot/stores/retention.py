@@ -34,7 +34,7 @@ import sqlalchemy as sa
 from borgerguide.clock import as_utc
 from borgerguide.db import add_missing_columns, checkpoint
 from bot.projections import events_table
-from bot.stores import analytics
+from bot.analytics import store as analytics
 from bot.stores import conversations as conversation_store
 from bot.stores import escalations as escalation_store
 from bot.stores import ratings as rating_store

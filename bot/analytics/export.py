@@ -18,9 +18,9 @@ import sqlalchemy as sa
 import yaml
 
 from borgerguide.topics import TOPIC_INTENT, TOPIC_PREFIX, load_topics
-from bot.stores import analytics
+from bot.analytics import store as analytics
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_OUT = ROOT / "review" / "nlu_review.yml"
 _SPACE = re.compile(r"\s+")
 # Rasa reads `[text](entity)`, `[text]{...}` and `[text][...]` as entity annotations

@@ -2,7 +2,8 @@
 figures on the command line, as JSON or CSV.
 
     python -m bot report sync [--rebuild]            read new events (progress bar)
-    python -m bot report overview  [--from D --to D --kommune K] [--table summary|days|areas|kommuner|handoffs]
+    python -m bot report overview  [--from D --to D --kommune K]
+                                   [--table summary|days|areas|kommuner|handoffs|hours|weekdays|languages|clicks]
     python -m bot report unresolved [... --reason R]
     python -m bot report groups     [... --reason R]
     python -m bot report satisfaction [...]
@@ -23,9 +24,10 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
-from bot import grouping, training_export
-from bot.projections import AnalyticsProjection
-from bot.stores import analytics, retention
+from bot.analytics import export as training_export, grouping
+from bot.analytics.projection import AnalyticsProjection
+from bot.analytics import store as analytics
+from bot.stores import retention
 
 
 def _settings():
@@ -77,7 +79,9 @@ def _rows(args, settings) -> List[Dict[str, Any]]:
             return [{"from": period.days[0], "to": period.days[1], "kommune": period.kommune or "alle",
                      **{k: figures[k] for k in keys}}]
         return {"days": figures["per_day"], "areas": figures["top_areas"], "kommuner": figures["per_kommune"],
-                "handoffs": figures["handoffs_by_reason"]}[table]
+                "handoffs": figures["handoffs_by_reason"], "hours": figures["per_hour"],
+                "weekdays": figures["per_weekday"], "languages": figures["languages"],
+                "clicks": figures["clicks_by_area"]}[table]
     if args.command == "satisfaction":
         return analytics.satisfaction(web, period)["per_area"]
     messages = analytics.unresolved_messages(web, period, args.reason or None, labelled=None)
@@ -122,7 +126,8 @@ def report(argv: List[str]) -> int:
         p.add_argument("--out")
         p.add_argument("--no-sync", action="store_true")
         if name == "overview":
-            p.add_argument("--table", choices=("summary", "days", "areas", "kommuner", "handoffs"), default="summary")
+            p.add_argument("--table", default="summary", choices=(
+                "summary", "days", "areas", "kommuner", "handoffs", "hours", "weekdays", "languages", "clicks"))
         if name in ("unresolved", "groups"):
             p.add_argument("--reason", choices=analytics.REASONS)
     export_parser = sub.add_parser("export", help="labelled messages as Rasa NLU YAML for review")

@@ -31,12 +31,27 @@ _MARKERS = re.compile(r"\[(CPR|TELEFON|EMAIL)\]")
 _NON_WORD = re.compile(r"[^a-z ]+")
 
 
+def fold(word: str) -> str:
+    word = word.replace("æ", "ae").replace("ø", "oe").replace("å", "aa").replace("é", "e")
+    return _NON_WORD.sub(" ", word)
+
+
 def normalise(text: str) -> str:
-    text = _MARKERS.sub(" ", text.lower())
-    text = text.replace("æ", "ae").replace("ø", "oe").replace("å", "aa").replace("é", "e")
-    text = _NON_WORD.sub(" ", text)
+    text = fold(_MARKERS.sub(" ", text.lower()))
     words = [w for w in text.split() if w not in STOPWORDS and len(w) > 1]
     return " ".join(words)
+
+
+def as_written(keywords: Sequence[str], texts: Sequence[str]) -> List[str]:
+    """The group's keywords as citizens wrote them ("svømmehallen", not the folded "svoemmehallen")."""
+    spellings: Dict[str, Counter] = {}
+    for text in texts:
+        for word in _MARKERS.sub(" ", text.lower()).split():
+            word = word.strip(".,!?:;\"'()")
+            folded = fold(word).strip()
+            if folded in keywords and " " not in folded:
+                spellings.setdefault(folded, Counter())[word] += 1
+    return [spellings[k].most_common(1)[0][0] if k in spellings else k for k in keywords]
 
 
 @dataclass
@@ -105,7 +120,7 @@ def group_messages(messages: Sequence, threshold: float = DISTANCE_THRESHOLD,
         out.append({
             "id": group_id([m.id for m in members]),
             "size": group.size,
-            "keywords": group.keywords,
+            "keywords": as_written(group.keywords, [m.text for m in members]),
             "reasons": dict(reasons.most_common()),
             "top_intents": [{"name": n, "count": c} for n, c in intents.most_common(3)],
             "kommuner": dict(kommuner.most_common(5)),
