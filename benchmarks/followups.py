@@ -28,6 +28,12 @@ never read while tuning; both are reported in benchmarks/README.md.
     python benchmarks/followups.py                     # starts its own Rasa + action server
     python benchmarks/followups.py --rasa-url http://127.0.0.1:5005
     python benchmarks/followups.py --model models/other.tar.gz --show-wrong
+    python benchmarks/followups.py --lang en           # tests/nlu/lang/en/followups.yml
+    python benchmarks/followups.py --lang uk --chosen  # as if Ukrainian was chosen in the widget
+
+In another language the polite replies and the out-of-scope answer are also
+recognised in their translation, and the share of judged turns answered in
+the conversation's language is reported ("in language").
 """
 from __future__ import annotations
 
@@ -50,6 +56,8 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 from borgerguide import contract  # noqa: E402
 from borgerguide.catalogue import load_catalogue  # noqa: E402
+from language_sets import (  # noqa: E402
+    bot_language, expected_language, metadata as message_metadata, response_texts, set_path)
 
 SET = ROOT / "tests" / "nlu" / "followups.yml"
 CATEGORIES = ("current_matter", "for_other", "no_digital", "free_text_answer", "new_question_while_open",
@@ -71,13 +79,12 @@ def post(url: str, body: Dict[str, Any]) -> Any:
 class Judge:
     """What a bot answer contains, against what was expected."""
 
-    def __init__(self) -> None:
+    def __init__(self, lang: str = "da") -> None:
         self.by_intent: Dict[str, Set[str]] = defaultdict(set)
         for solution in load_catalogue().solutions.values():
             self.by_intent[solution.intent].add(solution.id)
-        domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
-        self.polite = {variant["text"] for name in POLITE for variant in domain["responses"].get(name, [])}
-        self.out_of_scope = {v["text"] for v in domain["responses"]["utter_out_of_scope"]}
+        self.polite = response_texts(POLITE, lang)
+        self.out_of_scope = response_texts(["utter_out_of_scope"], lang)
 
     def matters(self, matter: str) -> Set[str]:
         """A solution or topic id, or a service area (any of its solutions)."""
@@ -133,7 +140,9 @@ class Judge:
         return "other", detail
 
 
-def run_conversation(judge: Judge, say: Callable[[str], Messages], conversation: Dict[str, Any]) -> List[Dict]:
+def run_conversation(judge: Judge, say: Callable[[str], Messages], conversation: Dict[str, Any],
+                     language: str = "da") -> List[Dict]:
+    """`language`: what the conversation should be answered in (language_sets.expected_language)."""
     rows = []
     for turn in conversation["turns"]:
         messages = say(str(turn["say"]))
@@ -143,6 +152,7 @@ def run_conversation(judge: Judge, say: Callable[[str], Messages], conversation:
         expects = [expect, *(turn.get("also") or [])]
         category = turn.get("category")
         verdict, detail = judge.verdict(expects, messages)
+        spoken = bot_language(messages)
         if verdict != "right" and not category and contract.CLARIFY in contract.kinds(messages):
             # a setup turn: the citizen presses the right "Mener du ...?" button
             for button in (b for m in messages for b in (m.get("buttons") or [])):
@@ -152,7 +162,8 @@ def run_conversation(judge: Judge, say: Callable[[str], Messages], conversation:
                     verdict, detail = judge.verdict(expects, messages)
                     break
         rows.append({"id": conversation["id"], "say": turn["say"], "category": category or "setup",
-                     "verdict": verdict, "detail": detail, "expect": expect})
+                     "verdict": verdict, "detail": detail, "expect": expect, "answered_in": spoken,
+                     "language": language})
     return rows
 
 
@@ -162,21 +173,29 @@ def half_of(conversations: List[Dict[str, Any]], half: str) -> List[Dict[str, An
     return conversations[0 if half == "dev" else 1::2]
 
 
-def run(rasa_url: str, limit: Optional[int] = None, half: str = "all") -> Dict[str, Any]:
-    judge = Judge()
-    conversations = half_of(load_set(), half)
+def run(rasa_url: str, limit: Optional[int] = None, half: str = "all", lang: str = "da",
+        chosen: bool = False) -> Dict[str, Any]:
+    judge = Judge(lang)
+    conversations = half_of(load_set(set_path("followups", lang)), half)
     conversations = conversations[:limit] if limit else conversations
     rows: List[Dict[str, Any]] = []
     started = time.monotonic()
     for conversation in conversations:
         sender = f"fu-{uuid.uuid4().hex[:16]}"
-        metadata = {"kommune": conversation["kommune"]} if conversation.get("kommune") else {}
+        metadata = message_metadata(conversation.get("kommune"), lang, chosen)
 
         def say(text: str, sender: str = sender, metadata: Dict[str, Any] = metadata) -> Messages:
             return post(f"{rasa_url}/webhooks/rest/webhook", {"sender": sender, "message": text, "metadata": metadata})
 
-        rows += run_conversation(judge, say, conversation)
-    return {**summarise(rows, time.monotonic() - started, len(conversations)), "half": half}
+        first = str(conversation["turns"][0]["say"]) if conversation.get("turns") else ""
+        rows += run_conversation(judge, say, conversation, expected_language(first, lang, chosen))
+    judged = [r for r in rows if r["category"] != "setup"]
+    spoken = [r for r in judged if r["answered_in"]]  # an answer without text says nothing
+    in_language = sum(1 for r in spoken if r["answered_in"] == r["language"]) / max(len(spoken), 1)
+    return {**summarise(rows, time.monotonic() - started, len(conversations)), "half": half, "lang": lang,
+            "chosen": chosen, "in_language": round(in_language, 4),
+            "not_in_language": [{k: r[k] for k in ("id", "say", "language", "answered_in")} for r in spoken
+                                if r["answered_in"] != r["language"]]}
 
 
 def summarise(rows: List[Dict[str, Any]], seconds: float, conversations: int) -> Dict[str, Any]:
@@ -196,10 +215,11 @@ def summarise(rows: List[Dict[str, Any]], seconds: float, conversations: int) ->
 
 
 def print_report(result: Dict[str, Any], show_wrong: bool) -> None:
-    print(f"\nfollow-ups: {result['conversations']} conversations, {result['judged']} judged turns "
-          f"in {result['seconds']} s")
-    print("| answered right | fallback | wrong matter | other |\n|---|---|---|---|")
-    cells = " | ".join(f"{result[k]:.3f}" for k in ("right", "fallback", "wrong_matter", "other"))
+    chosen = ", chosen in the widget" if result.get("chosen") else ""
+    print(f"\nfollow-ups ({result.get('lang', 'da')}{chosen}, {result.get('half', 'all')}): {result['conversations']} "
+          f"conversations, {result['judged']} judged turns in {result['seconds']} s")
+    print("| answered right | fallback | wrong matter | other | in language |\n|---|---|---|---|---|")
+    cells = " | ".join(f"{result.get(k, 0):.3f}" for k in ("right", "fallback", "wrong_matter", "other", "in_language"))
     print(f"| {cells} |")
     print("\n| category | n | right | fallback | wrong matter | other |\n|---|---|---|---|---|---|")
     for category, counts in result["per_category"].items():
@@ -223,10 +243,14 @@ def main() -> int:
     parser.add_argument("--half", choices=("all", "dev", "test"), default="all",
                         help="dev: the half read while tuning; test: the half never read")
     parser.add_argument("--show-wrong", action="store_true")
-    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "out" / "followups.json")
+    parser.add_argument("--lang", default="da", help="the language of the set (tests/nlu/lang/<lang>/)")
+    parser.add_argument("--chosen", action="store_true", help="send the language as chosen in the widget")
+    parser.add_argument("--out", type=Path)
     args = parser.parse_args()
+    args.out = args.out or ROOT / "benchmarks" / "out" / (
+        "followups.json" if args.lang == "da" else f"followups.{args.lang}{'.chosen' if args.chosen else ''}.json")
     if args.rasa_url:
-        result = run(args.rasa_url.rstrip("/"), args.limit, args.half)
+        result = run(args.rasa_url.rstrip("/"), args.limit, args.half, args.lang, args.chosen)
     else:
         from stack import Stack, free_port, write_endpoints
 
@@ -238,7 +262,7 @@ def main() -> int:
             try:
                 stack.start_actions()
                 stack.start_rasa(args.model)
-                result = run(stack.rasa_url, args.limit, args.half)
+                result = run(stack.rasa_url, args.limit, args.half, args.lang, args.chosen)
             finally:
                 stack.stop()
     args.out.parent.mkdir(exist_ok=True)

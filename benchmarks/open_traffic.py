@@ -22,6 +22,12 @@ real action server, and the answer is judged:
     python benchmarks/open_traffic.py                  # starts its own Rasa + action server
     python benchmarks/open_traffic.py --rasa-url http://127.0.0.1:5005
     python benchmarks/open_traffic.py --model models/other.tar.gz --kommune aarhus
+    python benchmarks/open_traffic.py --lang en        # tests/nlu/lang/en/open_traffic.yml
+    python benchmarks/open_traffic.py --lang uk --chosen   # as if Ukrainian was chosen in the widget
+
+In another language the detector decides the conversation's language from the
+words (or, with --chosen, the widget's choice does), and the share of answers
+whose texts are in that language is reported too ("in language").
 """
 from __future__ import annotations
 
@@ -44,6 +50,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 from borgerguide import contract  # noqa: E402
 from borgerguide.catalogue import load_catalogue  # noqa: E402
+from language_sets import bot_language, expected_language, metadata as message_metadata, set_path  # noqa: E402
 
 SET = ROOT / "tests" / "nlu" / "open_traffic.yml"
 WAYS_ON = {"/contact_borgerservice", "/request_human"}
@@ -134,23 +141,34 @@ def judge(expected: List[str], answer: List[Dict[str, Any]], by_intent: Dict[str
     return "other", "fallback" if contract.FALLBACK in kinds else "no card"
 
 
-def run(rasa_url: str, kommune: Optional[str], limit: Optional[int] = None) -> Dict[str, Any]:
+def run(rasa_url: str, kommune: Optional[str], limit: Optional[int] = None, lang: str = "da",
+        chosen: bool = False) -> Dict[str, Any]:
     by_intent = solutions_by_intent()
-    messages = load_set()[:limit] if limit else load_set()
+    messages = load_set(set_path("open_traffic", lang))
+    messages = messages[:limit] if limit else messages
     rows = []
     started = time.monotonic()
     for item in messages:
         sender = f"ot-{uuid.uuid4().hex[:16]}"
-        metadata = {"kommune": kommune} if kommune else {}
+        metadata = message_metadata(kommune, lang, chosen)
+        answers: List[List[Dict[str, Any]]] = []
 
         def say(text: str) -> List[Dict[str, Any]]:
-            return post(f"{rasa_url}/webhooks/rest/webhook", {"sender": sender, "message": text, "metadata": metadata})
+            answer = post(f"{rasa_url}/webhooks/rest/webhook", {"sender": sender, "message": text, "metadata": metadata})
+            answers.append(answer)
+            return answer
 
         expected = [item["expect"], *(item.get("also") or [])]
         verdict, detail = judge(expected, say(item["text"]), by_intent, say)
-        rows.append({"text": item["text"], "expect": item["expect"], "verdict": verdict, "detail": detail})
+        spoken = bot_language(answers[0])
+        rows.append({"text": item["text"], "expect": item["expect"], "verdict": verdict, "detail": detail,
+                     "answered_in": spoken, "language": expected_language(item["text"], lang, chosen), "said": " ".join(str(m.get("text") or "") for m in answers[0])[:300]})
     seconds = time.monotonic() - started
-    return summarise(rows, seconds)
+    spoken = [r for r in rows if r["answered_in"]]  # an answer without text says nothing
+    in_language = sum(1 for r in spoken if r["answered_in"] == r["language"]) / max(len(spoken), 1)
+    return {**summarise(rows, seconds), "lang": lang, "chosen": chosen, "in_language": round(in_language, 4),
+            "not_in_language": [{k: r[k] for k in ("text", "language", "answered_in", "said")} for r in spoken
+                                if r["answered_in"] != r["language"]]}
 
 
 def summarise(rows: List[Dict[str, Any]], seconds: float) -> Dict[str, Any]:
@@ -173,10 +191,12 @@ def summarise(rows: List[Dict[str, Any]], seconds: float) -> Dict[str, Any]:
 
 
 def print_report(result: Dict[str, Any]) -> None:
-    print(f"\nopen traffic: {result['messages']} messages in {result['seconds']} s")
-    print("| correct next step | misroute | dead end | other |")
-    print("|---|---|---|---|")
-    print(f"| {result['correct']:.3f} | {result['misroute']:.3f} | {result['dead_end']:.3f} | {result['other']:.3f} |")
+    chosen = ", chosen in the widget" if result.get("chosen") else ""
+    print(f"\nopen traffic ({result.get('lang', 'da')}{chosen}): {result['messages']} messages in {result['seconds']} s")
+    print("| correct next step | misroute | dead end | other | in language |")
+    print("|---|---|---|---|---|")
+    print(f"| {result['correct']:.3f} | {result['misroute']:.3f} | {result['dead_end']:.3f} | {result['other']:.3f} "
+          f"| {result.get('in_language', 0):.3f} |")
     print(f"({result['after_a_question']} correct after one \"Mener du ...?\" question)")
     print("\nper expected next step (correct/misroute/dead end/other):")
     for label, counts in result["per_label"].items():
@@ -194,10 +214,14 @@ def main() -> int:
     parser.add_argument("--model", type=Path, default=ROOT / "models" / "borgerguide.tar.gz")
     parser.add_argument("--kommune", default="aarhus", help="the kommune the messages come from ('' for none)")
     parser.add_argument("--limit", type=int)
-    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "out" / "open_traffic.json")
+    parser.add_argument("--lang", default="da", help="the language of the set (tests/nlu/lang/<lang>/)")
+    parser.add_argument("--chosen", action="store_true", help="send the language as chosen in the widget")
+    parser.add_argument("--out", type=Path)
     args = parser.parse_args()
+    args.out = args.out or ROOT / "benchmarks" / "out" / (
+        "open_traffic.json" if args.lang == "da" else f"open_traffic.{args.lang}{'.chosen' if args.chosen else ''}.json")
     if args.rasa_url:
-        result = run(args.rasa_url.rstrip("/"), args.kommune or None, args.limit)
+        result = run(args.rasa_url.rstrip("/"), args.kommune or None, args.limit, args.lang, args.chosen)
     else:
         from stack import Stack, free_port, write_endpoints
 
@@ -209,7 +233,7 @@ def main() -> int:
             try:
                 stack.start_actions()
                 stack.start_rasa(args.model)
-                result = run(stack.rasa_url, args.kommune or None, args.limit)
+                result = run(stack.rasa_url, args.kommune or None, args.limit, args.lang, args.chosen)
             finally:
                 stack.stop()
     args.out.parent.mkdir(exist_ok=True)
