@@ -32,6 +32,7 @@ from nlu_components.languages import MESSAGE_LANGUAGE
 MODEL_FILE = "word_intents.pkl"
 WORD_RANKING = "borgerguide_word_ranking"  # the message's data: the regression's ranking
 RANKING_LENGTH = 20
+OTHER_LANGUAGE_POWER = 2.0  # IntentBlend's other_language_power (below)
 
 
 # a featurizer too: Rasa's recipe runs tokenizers' and featurizers' process() in
@@ -111,7 +112,11 @@ class IntentBlend(GraphComponent):
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {"diet_weight": 0.3, "ranking_length": RANKING_LENGTH}
+        # other_language_power: a message in another language is ranked by the
+        # word classifier alone, whose probabilities over ~150 intents are
+        # flat; raised to this power and normalised they are sharpened, so a
+        # clear first choice passes the fallback threshold (1: as they are)
+        return {"diet_weight": 0.3, "ranking_length": RANKING_LENGTH, "other_language_power": OTHER_LANGUAGE_POWER}
 
     def __init__(self, config: Dict[Text, Any]) -> None:
         self.config = config
@@ -130,6 +135,11 @@ class IntentBlend(GraphComponent):
         for entry in words:
             name = str(entry["name"])
             scores[name] = scores.get(name, 0.0) + (1 - weight) * float(entry.get("confidence") or 0)
+        power = float(self.config.get("other_language_power", OTHER_LANGUAGE_POWER))
+        if weight == 0.0 and power != 1.0 and scores:
+            raised = {name: score ** power for name, score in scores.items()}
+            total = sum(raised.values()) or 1.0
+            scores = {name: score / total for name, score in raised.items()}
         best = sorted(scores.items(), key=lambda item: -item[1])[: int(self.config["ranking_length"])]
         return [{"name": name, "confidence": round(score, 6)} for name, score in best]
 

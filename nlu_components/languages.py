@@ -50,6 +50,20 @@ DANISH_WORDS = frozenset("""jeg den det der er har og mit mine kan ikke til paa 
 med mig dig hun vi os jer være vaere blev bliver også ogsaa eller fordi hvis når naar så saa nu af hej tak""".split())
 
 
+# English words Danish never writes (not "i", "to", "at", "for", "under": Danish
+# words too): two of them, and no Danish word, make a message English even
+# where the detector is unsure of a short or misspelt one ("europan helth card
+# order online?" is not, "do I have to pay dog tax" is)
+ENGLISH_WORDS = frozenset("""the how what where when why which does did doing my your you is are was were have has
+would should could please want need apply order this that these there their they with from about been can't cant dont
+don't doesnt isnt im i'm my our we us get got new lost online card help do of and if it much many will be""".split())
+
+
+def english_at_heart(words: List[str]) -> bool:
+    found = set(words)
+    return len(found & ENGLISH_WORDS) >= 2 and not found & DANISH_WORDS
+
+
 @lru_cache(maxsize=1)
 def danish_names() -> FrozenSet[str]:
     """Danish names of things citizens write in any language (MitID, sundhedskort, ...)."""
@@ -101,9 +115,12 @@ def detect(text: str, guess: bool = False) -> Tuple[Optional[str], float]:
         code = codes.get(value.language.name)
         if code is not None:
             scores[code] = scores.get(code, 0.0) + value.value
-    if not scores:
+    best = max(scores, key=lambda code: scores[code]) if scores else None
+    if (best is None or best != "en" or scores[best] < SWITCH) and known_language("en") \
+            and english_at_heart(WORD.findall(text.lower().replace("'", ""))):
+        return "en", SWITCH
+    if best is None:
         return None, 0.0
-    best = max(scores, key=lambda code: scores[code])
     return (best, scores[best]) if guess or scores[best] >= SURE else (None, scores[best])
 
 

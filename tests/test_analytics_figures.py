@@ -343,7 +343,9 @@ async def test_csv_downloads(aiohttp_client, app, settings):
         "/analyst/csv", params={"tabel": "timer", "kommune": kommune})).text())[1:]), delimiter=";"))
     assert timer[0] == ["Klokkeslæt", "Samtaler startet", "Bad om en medarbejder"]
     assert timer[12] == ["11-12", "2", "0"]
-    response = await client.get("/analyst/csv", params={"tabel": "nej"})
+    response = await client.get("/analyst/csv", params={"tabel": "nej"})  # the link in the page: a Danish page
+    assert response.status == 400 and "Ukendt tabel" in await response.text()
+    response = await client.get("/api/analyst/csv", params={"tabel": "nej"})  # the API: the error map's JSON
     assert response.status == 400 and "tabel" in (await response.json())["error"]
     anonymous = await aiohttp_client(app)
     assert (await anonymous.get("/api/analyst/csv", params={"tabel": "omraader"})).status == 401

@@ -110,6 +110,11 @@ def test_the_conversation_language_is_the_slot_else_a_first_guess():
     ("MitID", None),
     ("Borgerservice", None),
     ("ok", None),
+    # two English words Danish never writes, and no Danish one: English, however short or misspelt
+    ("europan helth card order online?", "en"),
+    ("do I have to pay dog tax in denmark", "en"),
+    ("min app siger error og jeg kan ikke logge ind", "da"),
+    ("kan jeg få hjælp til det", "da"),
 ])
 def test_the_detector(text, expected):
     from nlu_components.languages import detect
