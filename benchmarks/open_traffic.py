@@ -34,7 +34,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import tempfile
 import time
 import urllib.request
 import uuid
@@ -223,19 +222,10 @@ def main() -> int:
     if args.rasa_url:
         result = run(args.rasa_url.rstrip("/"), args.kommune or None, args.limit, args.lang, args.chosen)
     else:
-        from stack import Stack, free_port, write_endpoints
+        from stack import bot_servers
 
-        with tempfile.TemporaryDirectory() as tmp:
-            action_port = free_port()
-            stack = Stack(action_port=action_port, rasa_port=free_port(), web_port=None, token="bench-token",
-                          endpoints=write_endpoints(Path(tmp) / "endpoints.yml", action_port, Path(tmp) / "t.db"),
-                          log_dir=Path(tmp))
-            try:
-                stack.start_actions()
-                stack.start_rasa(args.model)
-                result = run(stack.rasa_url, args.kommune or None, args.limit, args.lang, args.chosen)
-            finally:
-                stack.stop()
+        with bot_servers(args.model) as stack:
+            result = run(stack.rasa_url, args.kommune or None, args.limit, args.lang, args.chosen)
     args.out.parent.mkdir(exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2, ensure_ascii=False))
     print_report(result)

@@ -4,17 +4,19 @@ tests, which start the real processes on free ports.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, Iterator, List, Optional
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -139,3 +141,20 @@ class Stack:
     def stop(self) -> None:
         for name in list(self.processes)[::-1]:
             self.stop_one(name)
+
+
+@contextlib.contextmanager
+def bot_servers(model: Path = MODEL, token: str = "bench-token") -> Iterator[Stack]:
+    """An action server and a Rasa server with `model` on free ports, in a
+    temporary directory, stopped afterwards (the benchmarks' own servers)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        action_port = free_port()
+        stack = Stack(action_port=action_port, rasa_port=free_port(), web_port=None, token=token,
+                      endpoints=write_endpoints(Path(tmp) / "endpoints.yml", action_port, Path(tmp) / "t.db"),
+                      log_dir=Path(tmp))
+        try:
+            stack.start_actions()
+            stack.start_rasa(model)
+            yield stack
+        finally:
+            stack.stop()

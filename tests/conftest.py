@@ -82,15 +82,16 @@ def web_settings(stack: Stack, **overrides: Any):
                     events_url=f"sqlite:///{stack.events_db}", sync_seconds=0.2, **overrides)
 
 
-@pytest.fixture(scope="session")
-def stack(model_path: Path, tmp_path_factory: pytest.TempPathFactory):
-    """A real action server and Rasa server (SQLite tracker store)."""
-    tmp = tmp_path_factory.mktemp("stack")
-    # staff are on duty in the tests: hand-offs are live (callback is tested on its own)
-    running = make_stack(tmp, env={"BORGERGUIDE_HANDOFF_MODE": "live"})
+@contextlib.contextmanager
+def started_stack(tmp: Path, model_path: Path, web: bool = False, **kwargs: Any) -> Iterator[Stack]:
+    """The action server and Rasa (and the web service with `web`), stopped
+    afterwards; when one does not start, the tail of each log says why."""
+    running = make_stack(tmp, **kwargs)
     try:
         running.start_actions()
         running.start_rasa(model_path)
+        if web:
+            running.start_web()
         yield running
     except Exception:
         for log in tmp.glob("*.log"):
@@ -98,6 +99,15 @@ def stack(model_path: Path, tmp_path_factory: pytest.TempPathFactory):
         raise
     finally:
         running.stop()
+
+
+@pytest.fixture(scope="session")
+def stack(model_path: Path, tmp_path_factory: pytest.TempPathFactory):
+    """A real action server and Rasa server (SQLite tracker store)."""
+    # staff are on duty in the tests: hand-offs are live (callback is tested on its own)
+    tmp = tmp_path_factory.mktemp("stack")
+    with started_stack(tmp, model_path, env={"BORGERGUIDE_HANDOFF_MODE": "live"}) as running:
+        yield running
 
 
 def post_json(url: str, body: Dict[str, Any], timeout: float = 30) -> Any:

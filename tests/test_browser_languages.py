@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from borgerguide.languages import lang_file
-from conftest import ROOT, make_stack, widget_ask
+from conftest import ROOT, started_stack, widget_ask
 
 SHOTS = ROOT / "test-artifacts" / "languages"
 AXE = ROOT / "tests" / "js" / "node_modules" / "axe-core" / "axe.min.js"
@@ -140,22 +140,12 @@ def rtl_stack(model_path, tmp_path_factory):
         "launcher": "الدردشة مع دليل المواطن", "title": "دليل المواطن", "placeholder": "اكتب رسالتك هنا",
         "send": "إرسال", "language_label": "اللغة", "input_label": "رسالتك", "close": "إغلاق",
     }, allow_unicode=True), encoding="utf-8")
-    running = make_stack(tmp, env={"BORGERGUIDE_CONTENT_DIR": str(content), "BORGERGUIDE_HANDOFF_MODE": "live",
-                                   "BORGERGUIDE_DB": f"sqlite:///{tmp / 'web.db'}",
-                                   "BORGERGUIDE_EVENTS_DB": f"sqlite:///{tmp / 'events.db'}",
-                                   "BORGERGUIDE_TRACKER_DB": f"sqlite:///{tmp / 'tracker.db'}",
-                                   "BORGERGUIDE_SECRET": "rtl-test-secret-" + "r" * 32})
-    try:
-        running.start_actions()
-        running.start_rasa(model_path)
-        running.start_web()
+    env = {"BORGERGUIDE_CONTENT_DIR": str(content), "BORGERGUIDE_HANDOFF_MODE": "live",
+           "BORGERGUIDE_DB": f"sqlite:///{tmp / 'web.db'}", "BORGERGUIDE_EVENTS_DB": f"sqlite:///{tmp / 'events.db'}",
+           "BORGERGUIDE_TRACKER_DB": f"sqlite:///{tmp / 'tracker.db'}",
+           "BORGERGUIDE_SECRET": "rtl-test-secret-" + "r" * 32}
+    with started_stack(tmp, model_path, web=True, env=env) as running:
         yield running
-    except Exception:
-        for log in tmp.glob("*.log"):
-            print(f"--- {log.name}\n{log.read_text(errors='replace')[-3000:]}")
-        raise
-    finally:
-        running.stop()
 
 
 def test_a_right_to_left_language_is_only_content_and_is_written_right_to_left(rtl_stack, browser):
