@@ -266,6 +266,14 @@ def overrides_for(entry: Entry, kommune: Kommune) -> Dict[str, Any]:
     return dict(kommune.solution_overrides(entry.id))
 
 
+def kommune_answers(overrides: Mapping[str, Any], lang: str) -> Mapping[str, Any]:
+    """The kommune's own answers in the conversation's language (`faq` in
+    Danish, `lang.<code>.faq` in another): never its Danish ones in English."""
+    if lang == default_language():
+        return overrides.get("faq") or {}
+    return ((overrides.get("lang") or {}).get(lang) or {}).get("faq") or {}
+
+
 def page_of(entry: Entry, kommune: Kommune) -> str:
     """The page a citizen reads about the matter (the kommune's own where it set one)."""
     overrides = overrides_for(entry, kommune)
@@ -309,8 +317,8 @@ def give_answer(dispatcher: CollectingDispatcher, tracker: Tracker, entry: Entry
     person = person or tracker.get_slot("person")
     overrides = overrides_for(entry, kommune)
     page = page_of(entry, kommune)
-    answer = answer_in(entry.id, question, t.lang, overrides.get("faq"), overrides.get("url") or kommune.own_page,
-                       child=person == "child")
+    answer = answer_in(entry.id, question, t.lang, kommune_answers(overrides, t.lang),
+                       overrides.get("url") or kommune.own_page, child=person == "child")
     text = answer.text
     if question == "contact" and answer.kind in ("general", "unknown"):
         text = " ".join(filter(None, [authority_contact(entry, t), text]))

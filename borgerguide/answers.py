@@ -11,6 +11,7 @@ topic, each with the page it comes from; a kommune's own answers (its content's
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 from dataclasses import dataclass
@@ -101,21 +102,24 @@ def question_types() -> Dict[str, QuestionType]:
 
 
 @lru_cache(maxsize=4)
-def _load(files: Tuple[Tuple[Path, float], ...]) -> Dict[str, Dict[str, Any]]:
+def _load(directory: str, files: Tuple[Tuple[str, int], ...]) -> Dict[str, Dict[str, Any]]:
     result = {}
-    for path, _ in files:
-        data = read_yaml(path)
-        result[path.stem] = dict(data.get("answers") or {})
+    for name, _ in files:
+        data = read_yaml(Path(directory) / name)
+        result[name[:-len(".yml")]] = dict(data.get("answers") or {})
     return result
 
 
 def load_answers(directory: Optional[Path] = None) -> Dict[str, Dict[str, Any]]:
-    """matter id -> question type -> the raw answer entry (reloaded on change)."""
+    """matter id -> question type -> the raw answer entry (reloaded on change;
+    a directory listing with each file's mtime, so it is cheap to ask often)."""
     directory = directory or answers_dir()
     if not directory.exists():
         return {}
-    files = tuple((path, path.stat().st_mtime) for path in sorted(directory.glob("*.yml")))
-    return _load(files)
+    with os.scandir(directory) as entries:
+        files = tuple(sorted((entry.name, entry.stat().st_mtime_ns)
+                             for entry in entries if entry.name.endswith(".yml")))
+    return _load(str(directory), files)
 
 
 def answer_for(matter: str, question: str, kommune_faq: Optional[Mapping[str, Any]] = None,

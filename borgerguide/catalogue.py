@@ -19,7 +19,8 @@ from borgerguide.links import is_plain_link
 
 REQUIRED_FIELDS = ("id", "intent", "title", "url", "login", "intro", "steps", "help")
 HELP_KEYS = ("fuldmagt", "borgerservice")
-FAQ_KEYS = ("cost", "duration", "deadline", "prepare")
+MOVED_FAQ = ("faq: the answers to follow-up questions live in the answer base "
+             "(content/answers/<id>.yml, docs/answers.md)")
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,6 @@ class Solution:
     help: Mapping[str, bool]
     facts: Tuple[str, ...] = ()
     url_verified: bool = False
-    faq: Mapping[str, str] = field(default_factory=dict)
     variants: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     troubleshooting: Tuple[str, ...] = ()
 
@@ -95,7 +95,6 @@ def parse_catalogue(data: Mapping[str, Any]) -> Catalogue:
             help=dict(entry["help"]),
             facts=tuple(entry.get("facts") or ()),
             url_verified=bool(entry.get("url_verified", False)),
-            faq=dict(entry.get("faq") or {}),
             variants={k: dict(v) for k, v in (entry.get("variants") or {}).items()},
             troubleshooting=tuple(entry.get("troubleshooting") or ()),
         )
@@ -185,18 +184,10 @@ def _texts(value: Any) -> bool:
 
 
 def _validate_extras(name: str, entry: Mapping[str, Any]) -> List[str]:
-    """faq, variants and troubleshooting, where present."""
+    """variants and troubleshooting, where present (and no stale `faq`)."""
     errors = []
-    faq = entry.get("faq")
-    if faq is not None:
-        if not isinstance(faq, Mapping):
-            errors.append(f"{name}: faq must be a mapping")
-        else:
-            for key, answer in faq.items():
-                if key not in FAQ_KEYS:
-                    errors.append(f"{name}: faq.{key} is not one of {', '.join(FAQ_KEYS)}")
-                if not isinstance(answer, str) or not answer.strip():
-                    errors.append(f"{name}: faq.{key} must be a non-empty text")
+    if "faq" in entry:
+        errors.append(f"{name}: {MOVED_FAQ}")
     variants = entry.get("variants")
     if variants is not None:
         if not isinstance(variants, Mapping):

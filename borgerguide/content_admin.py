@@ -4,7 +4,11 @@ its input is checked (in Danish), and how a card will look.
 The fields are dotted paths into the kommune's content (borgerguide.kommuner):
 Borgerservice's contact, opening and phone hours, special days; for every
 solution of the catalogue and every topic its local page, steps, intro and
-answers to the FAQ questions; the widget's allowed sites. Each field knows the
+its own answers to every question type of the answer base (content/questions.yml:
+cost, duration, ..., status), in Danish and, optionally, in each other language
+(`<matter>.lang.<code>.faq.<type>`: a conversation in that language gets it; without
+one it gets the national answer in its language, never the kommune's Danish one);
+the widget's allowed sites. Each field knows the
 national default it overrides, so the pages can show it.
 """
 from __future__ import annotations
@@ -13,10 +17,12 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
 
-from borgerguide.catalogue import FAQ_KEYS, load_catalogue
-from borgerguide.content import read_yaml
+from borgerguide.answers import answer_for, question_types
+from borgerguide.catalogue import load_catalogue
+from borgerguide.content import content_dir, read_yaml
 from borgerguide.kommune_content import REMOVE, flatten, unflatten, url_problem
 from borgerguide.kommuner import (
     CRISIS_SHORT_NUMBERS, DEFAULT_ID, is_danish_phone, kommune_path, load_kommune, merge, own_content, phone_digits,
@@ -29,8 +35,6 @@ from borgerguide.opening_hours import (
 from borgerguide.topics import load_topics
 
 EMAIL = re.compile(r"^[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}$")
-FAQ_DA = {"cost": "Hvad koster det?", "duration": "Hvor lang tid tager det?", "deadline": "Er der en frist?",
-          "prepare": "Hvad skal jeg have klar?"}
 MAX_STEPS = 6
 MAX_STEP = 200
 MAX_INTRO = 400
@@ -55,8 +59,43 @@ def _national_borgerservice() -> Dict[str, Any]:
     return dict(read_yaml(kommune_path(DEFAULT_ID)).get("borgerservice") or {})
 
 
+def answer_specs(prefix: str, matter: str, title: str, section: str) -> List[FieldSpec]:
+    """The kommune's own answers about one matter: every question type, in
+    Danish and in each other language; the default is the national answer
+    (what citizens get without the kommune's own)."""
+    from borgerguide.languages import default_language, languages
+    from borgerguide.translations import answer_in
+
+    specs = []
+    kinds = question_types()
+    for key, kind in kinds.items():
+        national = answer_for(matter, key)
+        specs.append(FieldSpec(f"{prefix}.faq.{key}", f"{title}: {kind.name}", "answer", section,
+                               national.text if national.kind != "unknown" else None))
+    for code, language in languages().items():
+        if code == default_language():
+            continue
+        for key, kind in kinds.items():
+            national = answer_in(matter, key, code)
+            label = f"{title}: {kind.name} – på {language.staff.lower()}"
+            specs.append(FieldSpec(f"{prefix}.lang.{code}.faq.{key}", label, "answer", section,
+                                   national.text if national.kind != "unknown" else None))
+    return specs
+
+
 def field_specs() -> List[FieldSpec]:
-    """Every field a kommune may set, with the national default."""
+    """Every field a kommune may set, with the national default (built once
+    per version of the content files: the answers' defaults take a while)."""
+    stamp = max((path.stat().st_mtime_ns for path in content_dir().rglob("*.yml")), default=0)
+    return list(_field_specs(str(content_dir()), stamp))
+
+
+@lru_cache(maxsize=2)
+def _field_specs(directory: str, stamp: int) -> Tuple[FieldSpec, ...]:
+    return tuple(_build_field_specs())
+
+
+def _build_field_specs() -> List[FieldSpec]:
     national = _national_borgerservice()
     specs = [
         FieldSpec("borgerservice.phone", "Telefon til Borgerservice", "phone", "kontakt", national.get("phone")),
@@ -82,8 +121,7 @@ def field_specs() -> List[FieldSpec]:
             FieldSpec(f"{prefix}.intro", f"{solution.title}: indledning", "intro", "løsninger", solution.intro),
             FieldSpec(f"{prefix}.steps", f"{solution.title}: trin", "steps", "løsninger", list(solution.steps)),
         ]
-        specs += [FieldSpec(f"{prefix}.faq.{key}", f"{solution.title}: {FAQ_DA[key]}", "answer", "løsninger",
-                            solution.faq.get(key)) for key in FAQ_KEYS]
+        specs += answer_specs(prefix, solution.id, solution.title, "løsninger")
     for topic in load_topics().values():
         prefix = f"topics.{topic.id}"
         specs += [
@@ -92,8 +130,7 @@ def field_specs() -> List[FieldSpec]:
             FieldSpec(f"{prefix}.intro", f"{topic.name}: indledning", "intro", "emner", topic.intro),
             FieldSpec(f"{prefix}.steps", f"{topic.name}: trin", "steps", "emner", list(topic.steps)),
         ]
-        specs += [FieldSpec(f"{prefix}.faq.{key}", f"{topic.name}: {FAQ_DA[key]}", "answer", "emner",
-                            topic.faq.get(key)) for key in FAQ_KEYS]
+        specs += answer_specs(prefix, topic.id, topic.name, "emner")
     specs.append(FieldSpec("widget_origins", "Sider, der må vise chatten (én pr. linje, fx https://www.kommune.dk)",
                            "origins", "widget", []))
     return specs

@@ -11,14 +11,14 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from borgerguide import contract
 from borgerguide.contract import HelpLine
-from borgerguide.catalogue import FAQ_KEYS, HELP_KEYS, is_https_url
+from borgerguide.catalogue import HELP_KEYS, MOVED_FAQ, is_https_url
 from borgerguide.content import REPO_ROOT, content_dir, read_yaml, report_problems
 
 KOMMUNE = "kommune"  # the authority id of the kommune's own topics
@@ -49,7 +49,6 @@ class Topic:
     phone: Optional[str] = None
     phone_verified: bool = False
     facts: Tuple[str, ...] = ()
-    faq: Mapping[str, str] = field(default_factory=dict)
     confusable: Tuple[str, ...] = ()
     acute: bool = False
     help_lines: Tuple[HelpLine, ...] = ()
@@ -111,7 +110,7 @@ def parse_topic(data: Mapping[str, Any]) -> Topic:
         help={str(k): bool(v) for k, v in dict(data["help"]).items()},
         url=data.get("url") or None, url_verified=bool(data.get("url_verified")),
         phone=str(data["phone"]) if data.get("phone") else None, phone_verified=bool(data.get("phone_verified")),
-        facts=_texts(data.get("facts")), faq={str(k): str(v) for k, v in (data.get("faq") or {}).items()},
+        facts=_texts(data.get("facts")),
         confusable=_texts(data.get("confusable")), acute=bool(data.get("acute")),
         help_lines=tuple(HelpLine(str(h["name"]), str(h["phone"]), str(h.get("when") or ""))
                          for h in data.get("help_lines") or ()),
@@ -190,11 +189,8 @@ def validate_topic(file_id: str, data: Any, authority_ids: Optional[set] = None,
                 errors.append(f"help.{key} must be true or false")
     elif help_ is not None:
         errors.append("help must be a mapping")
-    for key, answer in (data.get("faq") or {}).items():
-        if key not in FAQ_KEYS:
-            errors.append(f"faq.{key} is not one of {', '.join(FAQ_KEYS)}")
-        if not isinstance(answer, str) or not answer.strip():
-            errors.append(f"faq.{key} must be a non-empty text")
+    if "faq" in data:
+        errors.append(MOVED_FAQ)
     if other_ids is not None:
         for other in data.get("confusable") or ():
             if other not in other_ids:

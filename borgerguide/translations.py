@@ -154,10 +154,14 @@ def answer_in(matter: str, question: str, lang: str, kommune_faq: Optional[Mappi
               kommune_page: Optional[str] = None, child: bool = False) -> Answer:
     """A follow-up answer in `lang`: the national answer translated (its source
     the translation's, where it gives one, else the Danish page), or the
-    general / honest answer of the language's questions.yml. A kommune's own
-    answers are Danish and answer Danish conversations."""
+    general / honest answer of the language's questions.yml. `kommune_faq`
+    is the kommune's own answers in `lang` (written in that language in /admin/),
+    which come first as in Danish."""
     if lang == DANISH:
         return answer_for(matter, question, kommune_faq, kommune_page, child)
+    own_answer = (kommune_faq or {}).get(question)
+    if isinstance(own_answer, str) and own_answer.strip():
+        return answer_for(matter, question, {question: own_answer}, kommune_page, child)
     danish = answer_for(matter, question, None, None, child)
     entry = mapping(load_answers().get(matter, {}).get(question))
     if danish.kind == "national":

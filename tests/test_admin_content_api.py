@@ -291,8 +291,8 @@ async def test_the_acute_answer_follows_the_saved_social_emergency_phone(admin):
         return dispatcher.messages[0]["text"], dispatcher.messages[1]["custom"]
 
     text, box = acute()
-    assert box["national"]["phone"] == "114" and "socialvagt" in box["national"]["when"]
-    assert "114" in text and "socialvagt" in text
+    assert box["national"]["phone"] == "114" and "sociale vagt" in box["national"]["name"]
+    assert "114" in text and "sociale vagt via politiet" in text
     assert box["local"]["phone"] == "89 40 22 22", "Borgerservice's own phone besides"
     assert [line["phone"] for line in box["lines"]].count("114") == 0, "114 once: as the national line"
     await save(admin, {"borgerservice.social_emergency_phone": "89 40 20 00"})

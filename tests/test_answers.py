@@ -94,3 +94,38 @@ def test_a_child_gets_the_childs_answer():
 def test_the_table_covers_every_cell():
     table = answers.table()
     assert len([line for line in table.splitlines() if line.startswith("| ")]) == len(matter_ids()) + 1
+
+
+def test_a_kommune_answers_every_question_type_in_every_language_in_admin():
+    """Issue 18: the /admin/ fields are every question type of the answer base
+    (not four FAQ keys), each with the national answer as its default; issue
+    21: and the same in each other language."""
+    from borgerguide.content_admin import field_specs
+    from borgerguide.languages import languages
+
+    specs = {spec.path: spec for spec in field_specs()}
+    for key, kind in answers.question_types().items():
+        danish = specs[f"solutions.pas.faq.{key}"]
+        assert danish.kind == "answer" and kind.name in danish.label
+        national = answer_for("pas", key)
+        assert danish.default == (national.text if national.kind != "unknown" else None)
+        for code in languages():
+            if code != "da":
+                assert f"solutions.pas.lang.{code}.faq.{key}" in specs
+                assert f"topics.affald.lang.{code}.faq.{key}" in specs
+    assert "Bestil pas: Pris – på engelsk" in [spec.label for spec in specs.values()]
+
+
+def test_a_kommunes_own_answer_in_a_language_and_never_its_danish_one_in_another():
+    from actions.actions import kommune_answers
+    from borgerguide.translations import answer_in
+
+    overrides = {"faq": {"cost": "I Testrup koster et pas 800 kr."},
+                 "lang": {"en": {"faq": {"cost": "In Testrup a passport costs 800 kr."}}}}
+    page = "https://www.testrup.dk/pas"
+    danish = answer_in("pas", "cost", "da", kommune_answers(overrides, "da"), page)
+    english = answer_in("pas", "cost", "en", kommune_answers(overrides, "en"), page)
+    ukrainian = answer_in("pas", "cost", "uk", kommune_answers(overrides, "uk"), page)
+    assert (danish.kind, danish.text, danish.source) == ("kommune", "I Testrup koster et pas 800 kr.", page)
+    assert (english.kind, english.text) == ("kommune", "In Testrup a passport costs 800 kr.")
+    assert ukrainian.kind != "kommune" and "Testrup" not in ukrainian.text, "the national answer in Ukrainian"

@@ -86,7 +86,7 @@ def test_acute_help_comes_first_with_the_crisis_lines_and_a_person(stack):
         assert "/request_human" in [b["payload"] for b in first.get("buttons") or []]
         help_ = customs(messages, "acute")[0]
         assert not load_kommune(KOMMUNE).borgerservice.get("social_emergency_phone"), "the case this checks"
-        assert help_["national"]["phone"] == "114" and "socialvagt" in help_["national"]["when"], \
+        assert help_["national"]["phone"] == "114" and "sociale vagt" in help_["national"]["name"], \
             "no social emergency phone of the kommune's own: a clear national line"
         assert [line["phone"] for line in help_["lines"]] == [line.phone for line in topic.help_lines
                                                               if line.phone != "114"], "114 once, as that line"
