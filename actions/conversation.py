@@ -26,6 +26,7 @@ from actions.reading import (
 )
 from actions.routing import SERVICE_INTENTS
 from borgerguide.content import content_dir, read_yaml
+from borgerguide.cues import question as asked_in
 from borgerguide.topics import TOPIC_ENTITY, TOPIC_INTENT, load_topics, topic_of
 
 # entities of nlu_components/followups.py: the question type, the matters named
@@ -83,7 +84,7 @@ def read(message: Mapping[str, Any], lang: str = "da") -> Reading:
     button = text.startswith("/")
     classified = next((str(e["value"]) for e in entities if e.get("entity") == QUESTION_ENTITY and e.get("value")),
                       None)
-    question = None if button else (question_in(text) or classified)
+    question = None if button else (question_in(text) or asked_in(lang, text) or classified)
     named = frozenset(matter for matter in (matter_of(str(e.get("value") or "")) for e in entities
                                             if e.get("entity") == SUBJECT_ENTITY) if matter)
     return Reading(text=text, intent=name, confidence=float(intent.get("confidence") or 0),

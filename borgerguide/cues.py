@@ -23,7 +23,7 @@ from borgerguide.languages import DANISH, lang_file, mapping, text_dir
 from borgerguide.questions import fold
 
 KINDS = ("move_direction", "employment", "daycare_need", "post_need", "mitid_need", "person", "correction",
-         "no_digital", "booking", "contact_details", "names_kommune", "numbers")
+         "no_digital", "booking", "contact_details", "names_kommune", "numbers", "questions")
 
 
 def phrase_pattern(phrase: str) -> str:
@@ -58,6 +58,12 @@ def cue(lang: Optional[str], kind: str, text: str) -> Optional[str]:
         if pattern.search(folded):
             return value
     return None
+
+
+def question(lang: Optional[str], text: str) -> Optional[str]:
+    """The question type (cost, duration, ...) the words ask in a language's
+    own phrases (`questions` in its cues.yml; Danish: borgerguide.questions)."""
+    return cue(lang, "questions", text)
 
 
 def has(lang: Optional[str], kind: str, text: str) -> bool:

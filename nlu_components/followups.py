@@ -38,6 +38,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from borgerguide.content import content_dir, read_yaml
 from borgerguide.languages import DANISH
+from borgerguide.cues import question as asked_in
 from borgerguide.questions import question_in
 
 ASK_PREFIX = "ask_"
@@ -99,12 +100,13 @@ def example_language(message: Message) -> str:
     return str(intent_metadata.get("language") or DANISH) if isinstance(intent_metadata, dict) else DANISH
 
 
-def question_label(intent: str, text: str) -> str:
+def question_label(intent: str, text: str, lang: str = DANISH) -> str:
     """The question type an example asks: its intent's for `ask_<type>`, else
-    what its words ask (actions/reading.py), else none."""
+    what its words ask (borgerguide.questions; in another language its own
+    phrases, content/lang/<code>/cues.yml), else none."""
     if intent.startswith(ASK_PREFIX):
         return intent[len(ASK_PREFIX):]
-    return question_in(text) or NONE
+    return question_in(text) or asked_in(lang, text) or NONE
 
 
 # a featurizer too: Rasa's recipe passes the training data through process_training_data
@@ -149,10 +151,12 @@ class FollowupQuestions(GraphComponent):
         from sklearn.linear_model import LogisticRegression
         from sklearn.pipeline import make_pipeline
 
-        examples = [(str(m.get(INTENT)), str(m.get(TEXT) or "")) for m in training_data.intent_examples]
+        messages = training_data.intent_examples
+        examples = [(str(m.get(INTENT)), str(m.get(TEXT) or "")) for m in messages]
         self.words = learn_subject_words([e for e in examples if not e[0].startswith(ASK_PREFIX)],
                                          service_intents())
-        labels = [question_label(intent, text) for intent, text in examples]
+        labels = [question_label(intent, text, example_language(m))
+                  for (intent, text), m in zip(examples, messages, strict=True)]
         self.classifier = make_pipeline(
             TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, preprocessor=fold,
                             min_df=2),

@@ -164,3 +164,22 @@ def test_the_domains_responses_reach_the_citizen_in_the_conversations_language(s
     english = send(stack, "nlg-en-" + uuid.uuid4().hex[:8], "hello, good morning")
     assert english and english[0]["text"].startswith("Hi! I'm Borgerguiden"), english
     assert english[0]["buttons"][0]["title"] == "Moving" and english[0]["buttons"][0]["payload"] == "/report_move"
+
+
+@pytest.mark.parametrize("lang, text, expected", [
+    ("en", "how much does a place cost per month", "cost"),
+    ("en", "how late can you report it without getting a fine", "deadline"),
+    ("en", "when does the first money come into my account", "duration"),
+    ("en", "do I need to go there in person", "in_person"),
+    ("en", "I lost my yellow health card", None),
+    ("uk", "скільки це коштує", "cost"),
+    ("uk", "коли прийдуть гроші", "duration"),
+    ("uk", "Я загубив жовту картку", None),
+    ("da", "hvad koster det", None),  # Danish: borgerguide.questions, not the cues
+])
+def test_a_languages_own_words_for_the_question_types(lang, text, expected):
+    """A follow-up in English or Ukrainian is read as its question type from the
+    language's own phrases (content/lang/<code>/cues.yml `questions`)."""
+    from borgerguide.cues import question
+
+    assert question(lang, text) == expected
