@@ -66,7 +66,7 @@ BUTTONS = {
 AFTER_CARD = ("step_by_step", "not_working")
 STUCK = ("mitid_login", "someone_else", "contact", "human")
 ACUTE_TOPIC = "akut_hjaelp"
-NATIONAL_SOCIAL_LINE = "114"  # the police put a citizen through to the social emergency service at any hour
+NATIONAL_SOCIAL_LINE = "114"  # the police, through whom a kommune's social on-call is reached out of hours
 # a wish for a person, not a question about booking a time
 PERSON_WORDS = re.compile(r"medarbejder|menneske|person|ringe?s? (mig )?op|ringer mig|snakke med|tale med|et rigtigt")
 # the variant of a solution for the citizen's child (content/solutions.yml `variants.barn`)
@@ -221,7 +221,7 @@ def acute_help(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Event
         local = contract.HelpLine(t.t("acute.social_line", kommune=kommune.name), str(social),
                                   t.t("acute.social_when"))
         where = t.t("acute.where_social")
-    else:  # no number of the kommune's own: the police put the citizen through to the social emergency service
+    else:  # no number of the kommune's own: the social on-call through the police (content/lang/da/messages.yml)
         national = contract.HelpLine(t.t("acute.national_line"), NATIONAL_SOCIAL_LINE, t.t("acute.national_when"))
         lines = tuple(line for line in lines if phone_digits(line.phone) != NATIONAL_SOCIAL_LINE)
         where = t.t("acute.where_national")
