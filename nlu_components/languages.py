@@ -46,7 +46,7 @@ SURE = 0.5           # the detector's confidence from which a first message has 
 SWITCH = 0.75        # ... and from which a message changes the conversation's language
 # Danish words no other language of ours writes: a message with one of them is
 # Danish at heart, whatever English words it borrows ("den siger session expired")
-DANISH_WORDS = frozenset("""jeg den det der er har og mit mine kan ikke til paa på hvad hvordan hvorfor hvor skal vil
+DANISH_WORDS = frozenset("""jeg den det der er har og mit kan ikke til paa på hvad hvordan hvorfor hvor skal vil
 med mig dig hun vi os jer være vaere blev bliver også ogsaa eller fordi hvis når naar så saa nu af hej tak""".split())
 
 
@@ -132,7 +132,9 @@ def message_language(text: str, chosen: Any) -> Tuple[Optional[str], bool]:
     detected, confidence = detect(text)
     choice = known_language(chosen)
     if detected and detected != DANISH and DANISH_WORDS & set(WORD.findall(text.lower())):
-        detected, confidence = DANISH, SWITCH  # borrowed words in a Danish sentence
+        # borrowed words in a Danish sentence; but where the citizen chose another
+        # language, a Danish word in it ("what is prøvelse af ...") does not undo the choice
+        detected, confidence = DANISH, SWITCH if choice in (None, DANISH) else SURE
     if detected and detected != choice and confidence >= SWITCH:
         return detected, True
     if choice:
