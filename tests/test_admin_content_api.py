@@ -325,3 +325,26 @@ async def test_errors_have_one_shape_json_on_the_api_and_a_danish_page_elsewhere
     assert "Ændringen findes ikke" in page and "<html" in page and '{"error"' not in page
     response = await admin.get("/admin/kommuner/odense/")
     assert response.status == 403 and "Du har ikke adgang" in await response.text()
+
+
+# --- the kommune's own answers (issues 18 and 21) -----------------------------------------------
+
+async def test_a_matters_page_has_every_question_type_and_the_other_languages_folded_away(admin):
+    from actions.actions import kommune_answers
+    from borgerguide.answers import question_types
+
+    page = await (await admin.get(f"{PAGE}?side=losning:pas")).text()
+    for key, kind in question_types().items():
+        assert f'name="f:solutions.pas.faq.{key}"' in page and f"Bestil pas: {kind.name}" in page
+        assert f'name="f:solutions.pas.lang.en.faq.{key}"' in page
+    assert page.count('<details class="other-language">') == 2, "English and Ukrainian, closed while empty"
+    assert "Svar på engelsk" in page and "Svar på ukrainsk" in page
+
+    await save(admin, {"solutions.pas.faq.cost": "I Aarhus koster et pas 800 kr. (se aarhus.dk)",
+                       "solutions.pas.lang.en.faq.cost": "In Aarhus a passport costs 800 kr."})
+    page = await (await admin.get(f"{PAGE}?side=losning:pas")).text()
+    assert '<details class="other-language" open>' in page, "an answer written in a language shows its group open"
+    overrides = load_kommune(KOMMUNE).solution_overrides("pas")
+    assert kommune_answers(overrides, "en") == {"cost": "In Aarhus a passport costs 800 kr."}
+    assert kommune_answers(overrides, "da")["cost"].startswith("I Aarhus koster")
+    assert kommune_answers(overrides, "uk") == {}

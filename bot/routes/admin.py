@@ -36,6 +36,7 @@ from borgerguide.clock import danish_today
 from borgerguide.errors import BadInput, Forbidden, Gone, NotFound
 from borgerguide.kommune_content import REMOVE, ContentStore, forget_revision, store_for
 from borgerguide.kommuner import DEFAULT_ID, known_kommune, own_content, registry
+from borgerguide.languages import staff_name
 from borgerguide.opening_hours import WEEKDAY_DA, WEEKDAYS
 from borgerguide.tenancy import INVITABLE_BY_ADMIN, KOMMUNE_ADMIN, OPERATOR, ROLE_NAMES_DA, ROLES, Scope
 from borgerguide.topics import load_topics
@@ -147,7 +148,8 @@ async def kommune_page(request: web.Request, typed: Optional[Dict[str, Any]] = N
     response = render(
         "admin_kommune.html", title="Administration", session=session, kommune=kommune,
         kommune_name=registry()[kommune].name, section=section, sections=SECTIONS, entry=entry, entries=_entries(),
-        fields=shown, week=_week(shown), week_verified=content_admin.week_verified(
+        fields=[f for f in shown if ".lang." not in f["path"]], in_languages=_in_languages(shown),
+        week=_week(shown), week_verified=content_admin.week_verified(
             [f for f in shown if f["kind"] == "hours"]), changes=await db(content_admin.change_log, changes),
         accounts=[a for a in accounts if a["kommune"] == kommune], roles=ROLE_NAMES_DA,
         invitable=INVITABLE_BY_ADMIN if session.role == KOMMUNE_ADMIN else ROLES,
@@ -156,6 +158,17 @@ async def kommune_page(request: web.Request, typed: Optional[Dict[str, Any]] = N
         coming=await db(content_admin.coming, kommune, danish_today()) if section == "tider" else [])
     response.set_status(status)
     return response
+
+
+def _in_languages(fields: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """A matter's answers in each other language (`<matter>.lang.<code>.`): {code, name, fields, open}."""
+    groups: Dict[str, List[Dict[str, Any]]] = {}
+    for field in fields:
+        _, marker, rest = field["path"].partition(".lang.")
+        if marker:
+            groups.setdefault(rest.split(".", 1)[0], []).append(field)
+    return [{"code": code, "name": staff_name(code).lower(), "fields": group,
+             "open": any(f["input"] for f in group)} for code, group in groups.items()]
 
 
 def _int(value: Any) -> Optional[int]:
