@@ -66,6 +66,7 @@ BUTTONS = {
 AFTER_CARD = ("step_by_step", "not_working")
 STUCK = ("mitid_login", "someone_else", "contact", "human")
 ACUTE_TOPIC = "akut_hjaelp"
+VERY_SURE = 0.9  # a matter the classifier names this surely leaves an open question (turns_away)
 NATIONAL_SOCIAL_LINE = "114"  # the police, through whom a kommune's social on-call is reached out of hours
 # a wish for a person, not a question about booking a time
 PERSON_WORDS = re.compile(r"medarbejder|menneske|person|ringe?s? (mig )?op|ringer mig|snakke med|tale med|et rigtigt")
@@ -453,6 +454,8 @@ def acute_card(dispatcher: CollectingDispatcher, tracker: Tracker, topic: Topic)
     """The acute topic's card after the help: what to do, without a second
     text or the self-service buttons (the help message has the way to a person)."""
     _, payload = card_for(topic, kommune_for(tracker), None, lang_of(tracker))
+    # its link is a page to read, not a self-service to go through in a crisis
+    payload = {**payload, "page_title": say(tracker).t("acute.read_more")}
     dispatcher.utter_message(json_message=payload)
     return [SlotSet("solution_id", topic.id), SlotSet("variant", None), SlotSet("pending_intent", None),
             SlotSet("fallback_count", 0)]
@@ -547,9 +550,12 @@ def answer_the_open_question(dispatcher: CollectingDispatcher, tracker: Tracker,
 def turns_away(reading: Reading, pending: str) -> bool:
     """Does a message leave the open question for another matter? When the
     classifier is sure of another matter and its words name that one, not the
-    open question's area."""
-    return (reading.matter not in (None, pending) and reading.confidence >= NAMED_SURE
-            and reading.matter in reading.named and pending not in reading.named)
+    open question's area; or when it is very sure, and a word names both
+    ("mistet" names MitID and the health card: "jeg har mistet mit gule
+    sundhedskort" leaves the open MitID question)."""
+    if reading.matter in (None, pending) or reading.matter not in reading.named:
+        return False
+    return (reading.confidence >= NAMED_SURE and pending not in reading.named) or reading.confidence >= VERY_SURE
 
 
 def remember_answers(reading: Reading) -> List[EventType]:

@@ -77,8 +77,14 @@ def test_an_answer_in_a_language_keeps_the_danish_source(content):
     danish = translations.answer_in("flytning", "cost", "da")
     xx = translations.answer_in("flytning", "cost", "xx")
     assert xx.text == "Xx free" and xx.source == danish.source and xx.kind == "national"
-    own = translations.answer_in("flytning", "cost", "xx", {"cost": "Kommunens eget svar"}, "https://x.dk")
+    from actions.actions import kommune_answers
+
+    overrides = {"faq": {"cost": "Kommunens eget svar"}}
+    own = translations.answer_in("flytning", "cost", "xx", kommune_answers(overrides, "xx"), "https://x.dk")
     assert own.text == "Xx free", "a kommune's Danish answer does not answer another language"
+    overrides["lang"] = {"xx": {"faq": {"cost": "Xx: the kommune's own"}}}
+    own = translations.answer_in("flytning", "cost", "xx", kommune_answers(overrides, "xx"), "https://x.dk")
+    assert (own.text, own.kind, own.source) == ("Xx: the kommune's own", "kommune", "https://x.dk")
 
 
 def test_the_domains_responses_in_a_language(content):
