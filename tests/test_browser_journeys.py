@@ -345,7 +345,8 @@ def test_callback_handoff_the_citizens_answer_goes_to_staff(callback_web, browse
     citizen.fill("#bg-name", "Jens")
     citizen.fill("#bg-when", "I morgen formiddag")
     citizen.click("text=Ring mig op")
-    assert "Sæt kryds" in citizen.locator(".callback .problem").inner_text(), "consent first, in Danish"
+    # consent first, in Danish (waited for: the answer may come from the service)
+    citizen.locator(".callback .problem", has_text="Sæt kryds").wait_for(timeout=WAIT_MS)
     citizen.check("#bg-consent")
     citizen.click("text=Ring mig op")
     visible_in_widget(citizen, "Tak, vi ringer dig op. Tidspunkt: i morgen formiddag.")
