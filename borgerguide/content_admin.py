@@ -28,11 +28,13 @@ from borgerguide.kommuner import (
     CRISIS_SHORT_NUMBERS, DEFAULT_ID, is_danish_phone, kommune_path, load_kommune, merge, own_content, phone_digits,
     registry, validate_kommune,
 )
+from borgerguide.languages import default_language, languages
 from borgerguide.links import origin_problem
 from borgerguide.opening_hours import (
     WEEKDAY_DA, WEEKDAYS, coming_days, date_da, hours_text, parse_hours, special_day,
 )
 from borgerguide.topics import load_topics
+from borgerguide.translations import answer_in
 
 EMAIL = re.compile(r"^[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}$")
 MAX_STEPS = 6
@@ -63,9 +65,6 @@ def answer_specs(prefix: str, matter: str, title: str, section: str) -> List[Fie
     """The kommune's own answers about one matter: every question type, in
     Danish and in each other language; the default is the national answer
     (what citizens get without the kommune's own)."""
-    from borgerguide.languages import default_language, languages
-    from borgerguide.translations import answer_in
-
     specs = []
     kinds = question_types()
     for key, kind in kinds.items():
