@@ -8,39 +8,62 @@ own phrases in `content/lang/<code>/cues.yml`, by kind and value:
     move_direction:            # answers "Where are you moving?"
       udrejse: [abroad, to another country]
       indrejse: [to denmark]
+    places:                    # towns and districts in Denmark as the language writes them
+      denmark: [copenhagen, amager]
 
 A phrase matches as whole words, case and accents aside; a word ending in `*`
 matches any ending ("мам*": мама, мами, мамі — for languages that inflect);
-the first value with a matching phrase wins.
+`...` between two words lets up to three words stand between them ("my own
+... company": "my own small cleaning company"); the first value with a
+matching phrase wins.
 """
 from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 from borgerguide.languages import DANISH, lang_file, mapping, text_dir
 from borgerguide.questions import fold
 
 KINDS = ("move_direction", "employment", "daycare_need", "post_need", "mitid_need", "person", "correction",
-         "no_digital", "booking", "contact_details", "names_kommune", "numbers", "questions")
+         "no_digital", "booking", "contact_details", "names_kommune", "numbers", "questions", "places")
+
+
+GAP = "..."         # in a phrase: up to GAP_WORDS words ("my own ... company": my own small cleaning company)
+GAP_WORDS = 3
 
 
 def phrase_pattern(phrase: str) -> str:
-    """A phrase as a pattern: its words literally, `*` at a word's end for any ending."""
-    return r"\s+".join(re.escape(word[:-1]) + r"\w*" if word.endswith("*") else re.escape(word)
-                       for word in fold(phrase).split())
+    """A phrase as a pattern: its words literally, `*` at a word's end for any
+    ending, `...` between two words for up to three words between them."""
+    pattern = ""
+    words = fold(phrase).split()
+    for i, word in enumerate(words):
+        if word == GAP:
+            pattern += r"(?:\w+\W+){0,%d}" % GAP_WORDS
+            continue
+        pattern += re.escape(word[:-1]) + r"\w*" if word.endswith("*") else re.escape(word)
+        if i < len(words) - 1:
+            pattern += r"\s+"
+    return pattern
 
 
 @lru_cache(maxsize=64)
 def _patterns(lang: str, kind: str, version: float) -> Tuple[Tuple[str, "re.Pattern[str]"], ...]:
-    entries = mapping(lang_file(lang, "cues.yml").get(kind))
+    entries = entries_of(lang_file(lang, "cues.yml").get(kind), kind)
     compiled = []
     for value, phrases in entries.items():
         words = [phrase_pattern(str(p)) for p in (phrases if isinstance(phrases, list) else [phrases]) if p]
         if words:
             compiled.append((str(value), re.compile(r"(?<!\w)(" + "|".join(words) + r")(?!\w)")))
     return tuple(compiled)
+
+
+def entries_of(value: Any, kind: str) -> Mapping[str, Any]:
+    """A kind's phrases by value; a kind that is only a list of phrases
+    (correction, no_digital, booking, ...) has the kind itself as its value."""
+    return {kind: value} if isinstance(value, list) else mapping(value)
 
 
 def _version(lang: str) -> float:
@@ -85,4 +108,4 @@ def numbers(lang: Optional[str]) -> Dict[str, int]:
 
 
 def kinds_of(lang: str) -> List[str]:
-    return [kind for kind in KINDS if mapping(lang_file(lang, "cues.yml").get(kind))]
+    return [kind for kind in KINDS if entries_of(lang_file(lang, "cues.yml").get(kind), kind)]
