@@ -213,7 +213,7 @@ def move_solution(
         return "indrejse" if re.search(r"\bfra\b", folded) and not re.search(r"\btil\b", folded) else "udrejse"
     if DOMESTIC_CUES.search(folded):
         return "flytning"
-    if first_value(entities, "kommune") or named_in(text, "places.txt"):
+    if first_value(entities, "kommune") or first_value(entities, PLACE_ENTITY) or named_in(text, "places.txt"):
         return "flytning"
     answered = (context or {}).get("flytte_retning")
     return {"udrejse": "udrejse", "indrejse": "indrejse", "indenlands": "flytning"}.get(str(answered))
@@ -343,22 +343,32 @@ ANSWER_SLOTS = ("flytte_retning", "post_behov", "beskaeftigelse", "dagtilbud_beh
 
 
 # a language's cues (content/lang/<code>/cues.yml) -> the entity the routing reads
+PLACE_ENTITY = "sted"  # a town or district in Denmark, named in another language (cues.yml `places`)
 CUE_ENTITIES = {"move_direction": "flytte_retning", "employment": "beskaeftigelse",
                 "daycare_need": "dagtilbud_behov", "post_need": "post_behov", "mitid_need": "mitid_behov"}
+AGE_WORDS = re.compile(r"\b(years?|yrs?|old|months?|weeks?|рок\w*|рік|років|міс\w*|тижн\w*)\b")
+SHORT_ANSWER = 4  # words
 AGE_UNITS = re.compile(r"\b(month|months|mo|mnd|міс\w*|місяц\w*)\b|\b(week|weeks|тижн\w*)\b")
 
 
 def language_entities(text: str, lang: Optional[str]) -> List[Dict[str, Any]]:
     """What a message in another language than Danish answers, as the entities
-    the routing reads (flytte_retning, beskaeftigelse, ..., barn_alder)."""
+    the routing reads (flytte_retning, beskaeftigelse, ..., barn_alder, and a
+    Danish town or district as the language writes it: `places`)."""
     found: List[Dict[str, Any]] = []
     for kind, entity in CUE_ENTITIES.items():
         value = cue(lang, kind, text)
         if value:
             found.append({"entity": entity, "value": value})
+    place = cue(lang, "places", text)
+    if place:
+        found.append({"entity": PLACE_ENTITY, "value": place})
     words = numbers(lang)
+    # a number word is an age in a short answer ("two") or beside an age word
+    # ("two years old"), not in "our little one"
+    spelled = len(text.split()) <= SHORT_ANSWER or AGE_WORDS.search(fold(text))
     number = re.search(r"\b(\d{1,2})\b", text) or next(
-        (m for m in re.finditer(r"[^\W\d_]+", fold(text)) if m.group(0) in words), None)
+        (m for m in re.finditer(r"[^\W\d_]+", fold(text)) if m.group(0) in words and spelled), None)
     if words and number:
         value = number.group(1) if number.lastindex else str(words[number.group(0)])
         unit = AGE_UNITS.search(fold(text))
