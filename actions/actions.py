@@ -30,7 +30,7 @@ from actions.conversation import (
 )
 from actions.handoff import handoff_text, make_handoff
 from actions.nearest import nearest_matters, vocabulary
-from actions.reading import booking, correction, gibberish
+from actions.reading import booking, correction, gibberish, names_fuldmagt
 from actions.routing import (
     ANSWER_SLOTS,
     DAYCARE_NEED_CUES,
@@ -522,7 +522,7 @@ def answer_the_open_question(dispatcher: CollectingDispatcher, tracker: Tracker,
     """While the bot's own question is open: an answer in words answers it; a
     question about the area is answered, and the bot asks again; words it
     cannot place get the question again, not a dead end."""
-    if turns_away(reading, pending):
+    if turns_away(reading, pending, answers_in_words(reading, pending)) and not for_someone_else(reading, pending):
         return None  # "jeg har mistet mit sundhedskort" while MitID's question is open: the health card
     context = context_answers(tracker, pending)
     decision = route(pending, reading.text, list(reading.entities), context, reading.lang)
@@ -547,15 +547,34 @@ def answer_the_open_question(dispatcher: CollectingDispatcher, tracker: Tracker,
     return ask(dispatcher, tracker, pending, waiting)[:-1] + [SlotSet("fallback_count", count)]
 
 
-def turns_away(reading: Reading, pending: str) -> bool:
+def turns_away(reading: Reading, pending: str, answers: bool = False) -> bool:
     """Does a message leave the open question for another matter? When the
     classifier is sure of another matter and its words name that one, not the
     open question's area; or when it is very sure, and a word names both
     ("mistet" names MitID and the health card: "jeg har mistet mit gule
-    sundhedskort" leaves the open MitID question)."""
+    sundhedskort" leaves the open MitID question). A message whose words
+    answer the open question (`answers`: "I'm employed, I work in a
+    kindergarten") leaves it only where the classifier is very sure."""
     if reading.matter in (None, pending) or reading.matter not in reading.named:
         return False
+    if answers:
+        return reading.confidence >= VERY_SURE
     return (reading.confidence >= NAMED_SURE and pending not in reading.named) or reading.confidence >= VERY_SURE
+
+
+def answers_in_words(reading: Reading, pending: str) -> bool:
+    """Do the message's own words (not earlier answers) answer the open
+    question of `pending`, or part of it?"""
+    words = route(pending, reading.text, list(reading.entities), {}, reading.lang)
+    return bool(words.solution_id) or bool(words.ask and words.ask != route(pending, "", [], {}).ask)
+
+
+def for_someone_else(reading: Reading, pending: str) -> bool:
+    """"can my brother do it for me?" while another area's question is open:
+    a question about that area (done by someone else), not the fuldmagt card,
+    unless the words name the fuldmagt."""
+    return reading.intent == "power_of_attorney" and pending != "power_of_attorney" \
+        and not names_fuldmagt(reading.text)
 
 
 def remember_answers(reading: Reading) -> List[EventType]:
@@ -630,6 +649,14 @@ class ActionRouteTopic(GuideAction):
         topic = load_topics().get(reading.topic or "")
         if topic is None:
             return ActionFallback().respond(dispatcher, tracker, domain)
+        open_answer = None
+        if topic.acute and not acute(reading.text) and reading.confidence < CLARIFY_SURE:
+            # an unsure guess of acute help and words that say nothing acute: read in
+            # the conversation first ("to norway, my husband got a job in oslo"
+            # answers the open question; "but I have no pc" asks about the card)
+            open_answer = in_context(dispatcher, tracker)
+        if open_answer is not None:
+            return open_answer
         if topic.acute or acute(reading.text):
             events = acute_help(dispatcher, tracker)
             if topic.acute or reading.confidence < CLARIFY_SURE:
@@ -837,11 +864,15 @@ class ActionHandoff(GuideAction):
 
     def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         text = tracker.latest_message.get("text") or ""
-        if booking(text, lang_of(tracker)) and not PERSON_WORDS.search(text.lower()) \
-                and current_solution(tracker) is not None:
+        current = current_solution(tracker)
+        if booking(text, lang_of(tracker)) and not PERSON_WORDS.search(text.lower()) and current is not None:
             answered = in_context(dispatcher, tracker)
             if answered is not None:
                 return answered
+        reading = read(tracker.latest_message, lang_of(tracker))
+        if reading.question == "contact" and current is not None and not PERSON_WORDS.search(text.lower()):
+            # "who can I call about it?" after a card: who to call about that matter, not a hand-off
+            return give_answer(dispatcher, tracker, current, "contact", reading.person)
         if tracker.get_slot("area") == ACUTE_TOPIC:
             reason = contract.ACUTE
         elif tracker.get_slot("stuck_area") is not None:
