@@ -10,10 +10,11 @@ component, first in the pipeline, reads two things from the words alone:
   (data/nlu/followups.yml, intents `ask_<type>`) and on every other example
   labelled by the question it asks, if any (actions/reading.py's cues); it
   becomes the entity `question`;
-- the **subject words**: word stems that occur in a matter's examples (a service
-  area or topic_<id>) and never in the follow-up or conversation examples; the
-  matters they name become entities `subject`. A message that names no matter
-  asks about the current one.
+- the **subject words**: word stems, in any alphabet, that a few matters' examples
+  (a service area or topic_<id>) use most and the conversation examples hardly
+  ever; the matters they name become entities `subject`. A word that many
+  matters use alike ("søge", "для", "money", "lost") names none. A message that
+  names no matter asks about the current one.
 
 The follow-up examples train this classifier only: they are taken out of the
 training data before the intent classifier (DIET) sees it, so the intents of
@@ -49,7 +50,10 @@ NONE = "none"
 STEM = 6          # a word's first letters: flytter / flyttet / flytte share "flytte"
 MIN_COUNT = 2     # a stem is a subject word only where a matter uses it this often
 SHARE = 0.5       # ... and the matters that use it hold this share of its uses
-WORD = re.compile(r"[a-zæøå]{3,}")
+LEAD = 0.25       # a matter it names uses it at least this share as often as the matter using it most
+MOST = 3          # a stem that names more matters than this names none ("søge", "для")
+ELSEWHERE = 0.1   # nor one the examples of no matter use this share as often as the matters do
+WORD = re.compile(r"[^\W\d_]{3,}")  # letters of any alphabet (Ukrainian: Cyrillic)
 WORDS_FILE = "subject_words.json"
 MODEL_FILE = "question_classifier.pkl"
 
@@ -84,11 +88,12 @@ def learn_subject_words(examples: Iterable[Tuple[str, str]], services: Set[str])
                 elsewhere[stem] += 1
     words = {}
     for stem, counts in by_matter.items():
-        if elsewhere[stem]:
-            continue
         total = sum(counts.values())
-        matters = [m for m, n in counts.items() if n >= MIN_COUNT]
-        if matters and sum(counts[m] for m in matters) / total >= SHARE:
+        if elsewhere[stem] > ELSEWHERE * total:
+            continue
+        top = max(counts.values())
+        matters = [m for m, n in counts.items() if n >= MIN_COUNT and n >= LEAD * top]
+        if matters and len(matters) <= MOST and sum(counts[m] for m in matters) / total >= SHARE:
             words[stem] = sorted(matters)
     return words
 

@@ -189,3 +189,57 @@ def test_a_languages_own_words_for_the_question_types(lang, text, expected):
     from borgerguide.cues import question
 
     assert question(lang, text) == expected
+
+
+def test_subject_words_in_any_alphabet_and_none_that_many_matters_use_alike():
+    from nlu_components.followups import learn_subject_words, stems
+
+    services = {"passport", "health_card", "driving_licence", "mitid"}
+    examples = [
+        *[("passport", f"мені потрібен новий паспорт для поїздки {n}") for n in range(12)],
+        *[("health_card", f"загубила жовту картку для лікаря {n}") for n in range(6)],
+        *[("driving_licence", f"водійське посвідчення для мене {n}") for n in range(4)],
+        *[("mitid", f"mitid для банку virker ikke, jeg vil søge om nyt {n}") for n in range(5)],
+        *[("passport", "jeg vil søge om pas"), ("passport", "søge pas igen")],
+        *[("health_card", "søge sundhedskort"), ("health_card", "søge et nyt sundhedskort")],
+        *[("driving_licence", "søge kørekort"), ("driving_licence", "søge om kørekort")],
+        ("out_of_scope", "де подовжити український паспорт в посольстві"),  # one stray use vetoes nothing
+        ("greet", "hej jeg vil gerne søge hjælp"),
+    ]
+    words = learn_subject_words(examples, services)
+    assert stems("Паспорт") == {"паспор"}
+    assert words["паспор"] == ["passport"]
+    assert words["жовту"] == ["health_card"]
+    assert words["mitid"] == ["mitid"]
+    assert "для" not in words          # four matters use "для" alike: it names none
+    assert "soege" not in words        # four matters use "søge": it names none
+
+
+@pytest.mark.parametrize("lang, kind, text, expected", [
+    # kinds that are a list of phrases (not by value) are read too
+    ("en", "correction", "no, I meant the blue card", True),
+    ("en", "no_digital", "but there is no pc in my home", True),
+    ("en", "booking", "can I book a time to come in", True),
+    ("uk", "correction", "ні, я мала на увазі інше", True),
+    ("uk", "no_digital", "в мене немає ні MitID, ні комп'ютера", True),
+    ("en", "no_digital", "how much does it cost", False),
+])
+def test_a_languages_phrases_that_are_a_list(lang, kind, text, expected):
+    from borgerguide.cues import has
+
+    assert has(lang, kind, text) is expected
+
+
+@pytest.mark.parametrize("lang, kind, text, expected", [
+    ("en", "employment", "I run my own little hair salon business", "selvstændig"),   # `...`: words between
+    ("en", "employment", "my leg is broken and I cant work for weeks", None),          # not an answer
+    ("en", "employment", "I am not employed anymore", "ledig"),
+    ("en", "places", "we are moving from nørrebro out to valby", "denmark"),
+    ("uk", "places", "переїжджаємо з Вайле до Кольдингу", "denmark"),
+    ("uk", "move_direction", "ми переїжджаємо до Польщі", "udrejse"),
+    ("uk", "move_direction", "ми приїхали з Польщі", "indrejse"),
+])
+def test_a_languages_answers_in_words(lang, kind, text, expected):
+    from borgerguide.cues import cue
+
+    assert cue(lang, kind, text) == expected
