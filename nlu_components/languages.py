@@ -31,7 +31,7 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from borgerguide.languages import DANISH, GUESS_ENTITY, LANGUAGE_ENTITY, known_language, languages
+from borgerguide.languages import DANISH, GUESS_ENTITY, LANGUAGE_ENTITY, known_language, languages, text_dir
 
 logger = logging.getLogger(__name__)
 MESSAGE_LANGUAGE = "borgerguide_language"  # the message's data, for the classifiers after this one
@@ -62,6 +62,36 @@ don't doesnt isnt im i'm my our we us get got new lost online card help do of an
 def english_at_heart(words: List[str]) -> bool:
     found = set(words)
     return len(found & ENGLISH_WORDS) >= 2 and not found & DANISH_WORDS
+
+
+LATIN_FILE = "latin.txt"   # content/lang/<code>/: the language's words as typed in Latin letters
+
+
+@lru_cache(maxsize=1)
+def latin_words() -> Dict[str, FrozenSet[str]]:
+    """Per language written in another alphabet, its words as citizens type
+    them in Latin letters without its keyboard ("pryvit", "treba", "dyakuyu":
+    content/lang/<code>/latin.txt; a test keeps Danish and English words out)."""
+    found = {}
+    for code in languages():
+        path = text_dir(code) / LATIN_FILE
+        if code != DANISH and path.exists():
+            words = {line.strip().lower() for line in path.read_text(encoding="utf-8").splitlines()
+                     if line.strip() and not line.startswith("#")}
+            found[code] = frozenset(w for w in words if len(w) > 2 and w not in DANISH_WORDS | ENGLISH_WORDS)
+    return found
+
+
+def latin_letters_of(words: List[str]) -> Optional[str]:
+    """The language two of whose Latin-letter words the message has, more
+    than it has Danish words ("dobryi den, treba ..." has "den")."""
+    found = set(words)
+    danish = len(found & DANISH_WORDS)
+    for code, known in latin_words().items():
+        own = len(found & known)
+        if own >= 2 and own > danish:
+            return code
+    return None
 
 
 @lru_cache(maxsize=1)
@@ -107,6 +137,9 @@ def detect(text: str, guess: bool = False) -> Tuple[Optional[str], float]:
     cyrillic = [w for w in words if cyrillic_share(w) >= 0.5]
     if cyrillic and sum(len(w) for w in cyrillic) >= 3 and known_language("uk"):
         return "uk", 1.0  # Danish is never written in Cyrillic: any Cyrillic word says Ukrainian
+    transliterated = latin_letters_of(words)
+    if transliterated:
+        return transliterated, SWITCH  # "pryvit, treba zminyty adresu": Ukrainian in Latin letters
     if len(words) < (2 if guess else MIN_WORDS) or (not guess and letters < MIN_LETTERS):
         return None, 0.0
     built, codes = detector()
