@@ -248,15 +248,10 @@ def main() -> int:
     args = parser.parse_args()
     args.out = args.out or ROOT / "benchmarks" / "out" / (
         "followups.json" if args.lang == "da" else f"followups.{args.lang}{'.chosen' if args.chosen else ''}.json")
-    if args.rasa_url:
-        result = run(args.rasa_url.rstrip("/"), args.limit, args.half, args.lang, args.chosen)
-    else:
-        from stack import bot_servers
+    from stack import measured
 
-        with bot_servers(args.model) as stack:
-            result = run(stack.rasa_url, args.limit, args.half, args.lang, args.chosen)
-    args.out.parent.mkdir(exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2, ensure_ascii=False))
+    result = measured(args.rasa_url, args.model,
+                      lambda url, token: run(url, args.limit, args.half, args.lang, args.chosen), args.out)
     print_report(result, args.show_wrong)
     return 0
 

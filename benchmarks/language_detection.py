@@ -171,15 +171,10 @@ def main() -> int:
     parser.add_argument("--model", type=Path, default=ROOT / "models" / "borgerguide.tar.gz")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "out" / "language_detection.json")
     args = parser.parse_args()
-    if args.rasa_url:
-        result = run(args.rasa_url.rstrip("/"), args.token)
-    else:
-        from stack import bot_servers
+    from stack import measured
 
-        with bot_servers(args.model) as stack:
-            result = run(stack.rasa_url, stack.token)
-    args.out.parent.mkdir(exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2, ensure_ascii=False))
+    result = measured(args.rasa_url, args.model,
+                      lambda url, token: run(url, token), args.out, token=args.token)
     print_report(result)
     return 0
 

@@ -5,6 +5,7 @@ tests, which start the real processes on free ports.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import socket
@@ -16,7 +17,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, Iterator, List, Optional
+from typing import Any, Callable, Dict, Iterator, List, Optional
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -158,3 +159,18 @@ def bot_servers(model: Path = MODEL, token: str = "bench-token") -> Iterator[Sta
             yield stack
         finally:
             stack.stop()
+
+
+def measured(rasa_url: Optional[str], model: Path, measure: Callable[[str, str], Dict[str, Any]],
+             out: Path, token: str = "bench-token") -> Dict[str, Any]:
+    """A benchmark's run: `measure(rasa_url, token)` against the running Rasa
+    server given, or against servers started for it with `model`; the result
+    is written to `out` as JSON and returned."""
+    if rasa_url:
+        result = measure(rasa_url.rstrip("/"), token)
+    else:
+        with bot_servers(model, token) as stack:
+            result = measure(stack.rasa_url, stack.token)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2, ensure_ascii=False), encoding="utf-8")
+    return result
