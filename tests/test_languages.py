@@ -12,7 +12,7 @@ import yaml
 
 from borgerguide import languages, translations
 from borgerguide.catalogue import load_catalogue
-from conftest import ROOT
+from conftest import ROOT, customs
 
 
 @pytest.fixture
@@ -243,3 +243,83 @@ def test_a_languages_answers_in_words(lang, kind, text, expected):
     from borgerguide.cues import cue
 
     assert cue(lang, kind, text) == expected
+
+
+# A conversation in English or Ukrainian, and what the bot gives for its last
+# message: ("solution", id, variant) for a card, ("answer", question, matter)
+# for an answer about a matter. Over the real servers.
+CONVERSATIONS = [
+    pytest.param(["I hurt my back and can't work for a few weeks, who pays me",
+                  "I'm employed, I teach at a kindergarten"],
+                 ("solution", "sygedagpenge", "lønmodtager"), id="en-employed-word-naming-daycare"),
+    pytest.param(["I got sick and cannot work now", "I have my own little painting company"],
+                 ("solution", "sygedagpenge", "selvstændig"), id="en-own-company-words-between"),
+    pytest.param(["we are moving next month", "to sweden, I start a new job in malmö"],
+                 ("solution", "udrejse", None), id="en-country-answers-the-move-question"),
+    pytest.param(["we are moving next month", "from østerbro out to valby"],
+                 ("solution", "flytning", None), id="en-districts-are-a-move-in-denmark"),
+    pytest.param(["I lost my yellow health card", "I don't have a pc or a laptop, what now"],
+                 ("answer", "no_digital", "sundhedskort"), id="en-no-pc-after-a-card"),
+    pytest.param(["where do I get a tax card, I just started working here", "who should I contact about that"],
+                 ("answer", "contact", "skat"), id="en-who-to-contact-is-no-handoff"),
+    pytest.param(["ми переїжджаємо наступного місяця", "з Оденсе до Орхуса"],
+                 ("solution", "flytning", None), id="uk-danish-towns-inflected"),
+    pytest.param(["мені треба новий паспорт", "у мене нема MitID, що тепер робити"],
+                 ("answer", "no_digital", "pas"), id="uk-no-mitid-after-a-card"),
+]
+
+
+@pytest.mark.parametrize("turns, expected", CONVERSATIONS)
+def test_answers_in_words_and_follow_ups_in_english_and_ukrainian(stack, turns, expected):
+    from conftest import send
+
+    sender = "lang-fu-" + uuid.uuid4().hex[:8]
+    for text in turns:
+        messages = send(stack, sender, text)
+    kind = expected[0]
+    shown = customs(messages, kind)
+    assert shown, (turns, messages)
+    if kind == "solution":
+        assert (shown[-1]["solution_id"], shown[-1].get("variant")) == expected[1:], messages
+    else:
+        assert (shown[-1]["question"], shown[-1]["matter"]) == expected[1:], messages
+
+
+def test_a_languages_latin_letter_words_are_no_danish_or_english_words():
+    """content/lang/<code>/latin.txt: two of its words make a message that
+    language, so none may be a word Danish or English writers use."""
+    import gzip
+    import json
+    import os
+
+    import spacy_lookups_data
+
+    from borgerguide.languages import languages, text_dir
+
+    data = os.path.join(os.path.dirname(spacy_lookups_data.__file__), "data")
+
+    def table(name):
+        with gzip.open(os.path.join(data, name), "rt", encoding="utf-8") as handle:
+            return json.load(handle)
+
+    danish = {w.lower() for pair in table("da_lemma_lookup.json.gz").items() for w in pair}
+    english = {w for w, p in table("en_lexeme_prob.json.gz").items() if p > -13.5}
+    files = [text_dir(code) / "latin.txt" for code in languages() if (text_dir(code) / "latin.txt").exists()]
+    assert files, "Ukrainian has its words in Latin letters"
+    for path in files:
+        words = [w.strip() for w in path.read_text(encoding="utf-8").splitlines() if w.strip() and w[0] != "#"]
+        assert len(words) == len(set(words)), path
+        clash = sorted(w for w in words if w in danish or w in english)
+        assert clash == [], f"{path}: Danish or English words {clash}"
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("dobryi den, treba zminyty adresu", "uk"),
+    ("dyakuyu za dopomogu", "uk"),
+    ("jeg skal bruge hjælp til min adresse", "da"),
+    ("I need help with my address", "en"),
+])
+def test_ukrainian_in_latin_letters(text, expected):
+    from nlu_components.languages import detect
+
+    assert detect(text, guess=True)[0] == expected
