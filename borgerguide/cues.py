@@ -14,8 +14,9 @@ own phrases in `content/lang/<code>/cues.yml`, by kind and value:
 A phrase matches as whole words, case and accents aside; a word ending in `*`
 matches any ending ("мам*": мама, мами, мамі — for languages that inflect);
 `...` between two words lets up to three words stand between them ("my own
-... company": "my own small cleaning company"); the first value with a
-matching phrase wins.
+... company": "my own small cleaning company"); `^` before a phrase matches
+it only at the start of the message ("^no": "no, the blue one"); the first
+value with a matching phrase wins.
 """
 from __future__ import annotations
 
@@ -32,12 +33,16 @@ KINDS = ("move_direction", "employment", "daycare_need", "post_need", "mitid_nee
 
 GAP = "..."         # in a phrase: up to GAP_WORDS words ("my own ... company": my own small cleaning company)
 GAP_WORDS = 3
+START = "^"         # a phrase that begins with it matches only at the start of the message
 
 
 def phrase_pattern(phrase: str) -> str:
     """A phrase as a pattern: its words literally, `*` at a word's end for any
-    ending, `...` between two words for up to three words between them."""
+    ending, `...` between two words for up to three words between them, `^`
+    first for the start of the message."""
     pattern = ""
+    if phrase.startswith(START):  # only at the start of the message ("^no": "no, the other one")
+        pattern, phrase = r"^\W*", phrase[len(START):]
     words = fold(phrase).split()
     for i, word in enumerate(words):
         if word == GAP:
@@ -85,7 +90,11 @@ def cue(lang: Optional[str], kind: str, text: str) -> Optional[str]:
 
 def question(lang: Optional[str], text: str) -> Optional[str]:
     """The question type (cost, duration, ...) the words ask in a language's
-    own phrases (`questions` in its cues.yml; Danish: borgerguide.questions)."""
+    own phrases (`questions` in its cues.yml; Danish: borgerguide.questions).
+    As in Danish, saying there is no MitID, computer or smartphone (`no_digital`)
+    asks how to do it without."""
+    if has(lang, "no_digital", text):
+        return "no_digital"
     return cue(lang, "questions", text)
 
 
