@@ -33,3 +33,20 @@ def test_without_python_3_10_says_what_to_install(tmp_path):
     assert result.stdout == ""
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "needs Python 3.10" in lines[0] and "Traceback" not in result.stderr
+
+
+def test_training_notices_the_content_the_components_read(tmp_path, monkeypatch):
+    """The follow-up component labels its examples by a language's cues: a
+    change there retrains (the stamp) and clears Rasa's cache, which knows a
+    component by its data and configuration only (scripts/train_if_needed.py)."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import train_if_needed
+
+    cues = tmp_path / "content" / "lang" / "en" / "cues.yml"
+    cues.parent.mkdir(parents=True)
+    cues.write_text("questions:\n  cost: [how much]\n", encoding="utf-8")
+    monkeypatch.setattr(train_if_needed, "ROOT", tmp_path)
+    before = train_if_needed.inputs_hash(train_if_needed.COMPONENTS)
+    cues.write_text("questions:\n  cost: [how much, price*]\n", encoding="utf-8")
+    assert train_if_needed.inputs_hash(train_if_needed.COMPONENTS) != before
+    assert set(train_if_needed.COMPONENTS) <= set(train_if_needed.INPUTS)
