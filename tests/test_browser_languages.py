@@ -164,3 +164,25 @@ def test_a_right_to_left_language_is_only_content_and_is_written_right_to_left(r
     assert axe_serious(page) == []
     (SHOTS / "rtl-widget.json").write_text(json.dumps({"panel": shown, "env": os.environ.get("CI", "")}))
     context.close()
+
+
+def test_ukrainian_in_latin_letters_then_an_answer_in_words_on_a_phone(web, browser):
+    """A Ukrainian citizen on a phone without a Cyrillic keyboard: the widget
+    turns Ukrainian from her Latin letters, and her answer to the bot's own
+    question, with Danish towns in Ukrainian, gets the card of a move within
+    Denmark."""
+    context, page = open_widget(browser, web.web_url)
+    widget_ask(page, "dobryi den, potribna dopomoga, my skoro pereizhdzhaiemo")
+    assert panel(page)["lang"] == "uk", "Ukrainian in Latin letters is Ukrainian"
+    assert page.locator("#bg-input").get_attribute("placeholder") == widget_text("uk", "placeholder")
+    said = bot_messages(page)
+    assert said and all(lang == "uk" for _, lang, _ in said), said
+    shot(page, "uk-latin-1-question")
+
+    widget_ask(page, "з Оденсе до Орхуса, в нову квартиру")
+    title = str(lang_file("uk", "solutions.yml")["solutions"]["flytning"]["title"])
+    assert page.locator(".card .card-title").last.inner_text() == title
+    assert bot_messages(page)[-1][1] == "uk"
+    shot(page, "uk-latin-2-card")
+    assert axe_serious(page) == []
+    context.close()

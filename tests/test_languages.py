@@ -181,6 +181,8 @@ def test_the_domains_responses_reach_the_citizen_in_the_conversations_language(s
     ("uk", "скільки це коштує", "cost"),
     ("uk", "коли прийдуть гроші", "duration"),
     ("uk", "Я загубив жовту картку", None),
+    ("en", "I only have an old phone, no internet", "no_digital"),  # as in Danish: no MitID/computer asks how without
+    ("uk", "а якщо я не маю MitID", "no_digital"),
     ("da", "hvad koster det", None),  # Danish: borgerguide.questions, not the cues
 ])
 def test_a_languages_own_words_for_the_question_types(lang, text, expected):
@@ -223,6 +225,9 @@ def test_subject_words_in_any_alphabet_and_none_that_many_matters_use_alike():
     ("uk", "correction", "ні, я мала на увазі інше", True),
     ("uk", "no_digital", "в мене немає ні MitID, ні комп'ютера", True),
     ("en", "no_digital", "how much does it cost", False),
+    ("en", "correction", "nope, the driving licence", True),      # "^nope": at the start only
+    ("en", "correction", "there is no doctor near me", False),
+    ("uk", "correction", "ні, не жовта, а синя", True),
 ])
 def test_a_languages_phrases_that_are_a_list(lang, kind, text, expected):
     from borgerguide.cues import has
