@@ -171,12 +171,14 @@ def asked(reading: Reading) -> Optional[str]:
 
 def switches(reading: Reading) -> bool:
     """Does the message turn to the matter the classifier reads (rather than
-    ask about the current one)? When its words name that matter, or, when it
-    asks nothing, when the classifier is sure."""
+    ask about the current one)? When its words name that matter, unless it
+    asks about the current one and the classifier is unsure ("це для онука,
+    я бабуся": "бабуся" names care for the elderly, the classifier half
+    believes it); or, when it asks nothing, when the classifier is sure."""
     if reading.matter is None:
         return False
     if reading.matter in reading.named:
-        return True
+        return reading.confidence >= NAMED_SURE or not asked(reading)
     return not asked(reading) and reading.confidence >= NAMED_SURE
 
 
