@@ -164,8 +164,10 @@ def message_language(text: str, chosen: Any) -> Tuple[Optional[str], bool]:
     detector's guess, which does not set it (a first message uses it)."""
     detected, confidence = detect(text)
     choice = known_language(chosen)
-    if detected and detected != DANISH and DANISH_WORDS & set(WORD.findall(text.lower())):
-        # borrowed words in a Danish sentence; but where the citizen chose another
+    words = WORD.findall(text.lower())
+    if detected and detected != DANISH and DANISH_WORDS & set(words) and not latin_letters_of(words):
+        # borrowed words in a Danish sentence (not "dobryi den, treba ...": Ukrainian
+        # in Latin letters has weighed its Danish words); but where the citizen chose another
         # language, a Danish word in it ("what is prøvelse af ...") does not undo the choice
         detected, confidence = DANISH, SWITCH if choice in (None, DANISH) else SURE
     if detected and detected != choice and confidence >= SWITCH:

@@ -168,9 +168,9 @@ def test_a_right_to_left_language_is_only_content_and_is_written_right_to_left(r
 
 def test_ukrainian_in_latin_letters_then_an_answer_in_words_on_a_phone(web, browser):
     """A Ukrainian citizen on a phone without a Cyrillic keyboard: the widget
-    turns Ukrainian from her Latin letters, and her answer to the bot's own
-    question, with Danish towns in Ukrainian, gets the card of a move within
-    Denmark."""
+    turns Ukrainian from her Latin letters ("dobryi den" has the Danish word
+    "den"), and where she moves, Danish towns written in Ukrainian, gets the
+    card of a move within Denmark, in Ukrainian."""
     context, page = open_widget(browser, web.web_url)
     widget_ask(page, "dobryi den, potribna dopomoga, my skoro pereizhdzhaiemo")
     assert panel(page)["lang"] == "uk", "Ukrainian in Latin letters is Ukrainian"
