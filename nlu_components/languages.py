@@ -31,11 +31,13 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from borgerguide.languages import DANISH, GUESS_ENTITY, LANGUAGE_ENTITY, known_language, languages, text_dir
+from borgerguide.languages import (DANISH, GUESS_ENTITY, LANGUAGE_ENTITY, known_language, lang_file, languages,
+                                  text_dir)
 
 logger = logging.getLogger(__name__)
 MESSAGE_LANGUAGE = "borgerguide_language"  # the message's data, for the classifiers after this one
 WORDS_FILE = Path(__file__).resolve().parent.parent / "borgerguide" / "data" / "danish_names.txt"
+PLACES_FILE = WORDS_FILE.with_name("places.txt")
 WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 # neighbours the detector must know so that they are not taken for a supported
 # language, and which supported language a citizen writing them is served in
@@ -96,9 +98,22 @@ def latin_letters_of(words: List[str]) -> Optional[str]:
 
 @lru_cache(maxsize=1)
 def danish_names() -> FrozenSet[str]:
-    """Danish names of things citizens write in any language (MitID, sundhedskort, ...)."""
-    lines = WORDS_FILE.read_text(encoding="utf-8").splitlines()
-    return frozenset(line.strip().lower() for line in lines if line.strip() and not line.startswith("#"))
+    """Danish names of things and places citizens write in any language
+    (MitID, sundhedskort, ...; the kommuner and towns of places.txt; the
+    towns and districts of every language's cues, `places`): they say
+    nothing about the language ("from østerbro out to valby" is English)."""
+    def lines(path: Path) -> List[str]:
+        return [line.strip().lower() for line in path.read_text(encoding="utf-8").splitlines()
+                if line.strip() and not line.startswith("#")]
+
+    names = set(lines(WORDS_FILE))
+    names |= {word for line in lines(PLACES_FILE) for word in WORD.findall(line)}
+    for code in languages():
+        places = (lang_file(code, "cues.yml").get("places") or {}) if code != DANISH else {}
+        for phrases in (places.values() if isinstance(places, dict) else [places]):
+            for phrase in phrases if isinstance(phrases, list) else []:
+                names |= set(WORD.findall(str(phrase).lower()))
+    return frozenset(names - DANISH_WORDS)
 
 
 @lru_cache(maxsize=1)
