@@ -69,7 +69,8 @@ ACUTE_TOPIC = "akut_hjaelp"
 VERY_SURE = 0.9  # a matter the classifier names this surely leaves an open question (turns_away)
 NATIONAL_SOCIAL_LINE = "114"  # the police, through whom a kommune's social on-call is reached out of hours
 # a wish for a person, not a question about booking a time
-PERSON_WORDS = re.compile(r"medarbejder|menneske|person|ringe?s? (mig )?op|ringer mig|snakke med|tale med|et rigtigt")
+PERSON_WORDS = re.compile(r"medarbejder|menneske|person|ringe?s? (mig )?op|ringer mig|snakke med|tale med|et rigtigt"
+                          r"|talk to|speak to|speak with|human|someone|staff|людин|оператор|працівник|поговорити")
 # the variant of a solution for the citizen's child (content/solutions.yml `variants.barn`)
 CHILD_VARIANT = "barn"
 # "Mener du ...?": asked when the two most likely next steps are this close
