@@ -31,6 +31,7 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from borgerguide.cues import entries_of
 from borgerguide.languages import (DANISH, GUESS_ENTITY, LANGUAGE_ENTITY, known_language, lang_file, languages,
                                   text_dir)
 
@@ -69,6 +70,12 @@ def english_at_heart(words: List[str]) -> bool:
 LATIN_FILE = "latin.txt"   # content/lang/<code>/: the language's words as typed in Latin letters
 
 
+def word_lines(path: Path) -> List[str]:
+    """A word list's lines, lower case, without blank lines and # comments."""
+    return [line.strip().lower() for line in path.read_text(encoding="utf-8").splitlines()
+            if line.strip() and not line.startswith("#")]
+
+
 @lru_cache(maxsize=1)
 def latin_words() -> Dict[str, FrozenSet[str]]:
     """Per language written in another alphabet, its words as citizens type
@@ -78,9 +85,7 @@ def latin_words() -> Dict[str, FrozenSet[str]]:
     for code in languages():
         path = text_dir(code) / LATIN_FILE
         if code != DANISH and path.exists():
-            words = {line.strip().lower() for line in path.read_text(encoding="utf-8").splitlines()
-                     if line.strip() and not line.startswith("#")}
-            found[code] = frozenset(w for w in words if len(w) > 2 and w not in DANISH_WORDS | ENGLISH_WORDS)
+            found[code] = frozenset(w for w in word_lines(path) if len(w) > 2 and w not in DANISH_WORDS | ENGLISH_WORDS)
     return found
 
 
@@ -102,16 +107,12 @@ def danish_names() -> FrozenSet[str]:
     (MitID, sundhedskort, ...; the kommuner and towns of places.txt; the
     towns and districts of every language's cues, `places`): they say
     nothing about the language ("from østerbro out to valby" is English)."""
-    def lines(path: Path) -> List[str]:
-        return [line.strip().lower() for line in path.read_text(encoding="utf-8").splitlines()
-                if line.strip() and not line.startswith("#")]
-
-    names = set(lines(WORDS_FILE))
-    names |= {word for line in lines(PLACES_FILE) for word in WORD.findall(line)}
+    names = set(word_lines(WORDS_FILE))
+    names |= {word for line in word_lines(PLACES_FILE) for word in WORD.findall(line)}
     for code in languages():
-        places = (lang_file(code, "cues.yml").get("places") or {}) if code != DANISH else {}
-        for phrases in (places.values() if isinstance(places, dict) else [places]):
-            for phrase in phrases if isinstance(phrases, list) else []:
+        places = entries_of(lang_file(code, "cues.yml").get("places"), "places") if code != DANISH else {}
+        for phrases in places.values():
+            for phrase in phrases if isinstance(phrases, list) else [phrases]:
                 names |= set(WORD.findall(str(phrase).lower()))
     return frozenset(names - DANISH_WORDS)
 
